@@ -1,0 +1,88 @@
+package ai.cove.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The parsed and checked bundle.json of a model bundle (written by training/export.py).
+ *
+ * @param dir folder holding bundle.json and the TorchScript modules
+ * @param featureChannels C of the features at the split layer
+ * @param featureStride features are at 1/featureStride resolution
+ * @param sizeMultiple network inputs must have sides that are multiples of this
+ * @param flowSource "network" (the bundle's flow.pt) or "dis" (classical flow computed by the engine)
+ */
+public record BundleSpec(Path dir, String name, String style, int featureChannels, int featureStride,
+                         int sizeMultiple, String flowSource, JsonNode json) {
+
+    public static final int FORMAT = 1;
+    public static final List<String> MODULES = List.of("encoder", "decoder", "flow", "warp", "mask");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static BundleSpec read(Path dir) {
+        Path file = dir.resolve("bundle.json");
+        if (!Files.isRegularFile(file)) {
+            throw new BundleException("no bundle.json in " + dir.toAbsolutePath()
+                    + ": a model bundle is a folder made by training/export.py (see models/README.md)");
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new BundleException(file + " is not valid JSON: " + e.getMessage(), e);
+        }
+        int format = requiredInt(json, "format", file);
+        if (format != FORMAT) {
+            throw new BundleException(file + " has format " + format + " but this cove reads format " + FORMAT
+                    + ": re-export the bundle with this version's training/export.py");
+        }
+        BundleSpec spec = new BundleSpec(dir, requiredText(json, "name", file), requiredText(json, "style", file),
+                requiredInt(json, "feature_channels", file), requiredInt(json, "feature_stride", file),
+                requiredInt(json, "size_multiple", file), json.path("flow_source").asText("network"), json);
+        spec.check(file);
+        return spec;
+    }
+
+    private void check(Path file) {
+        if (featureChannels <= 0 || featureStride <= 0 || sizeMultiple <= 0 || sizeMultiple % featureStride != 0) {
+            throw new BundleException(file + ": feature_channels, feature_stride and size_multiple must be positive"
+                    + " and size_multiple a multiple of feature_stride (got " + featureChannels + ", "
+                    + featureStride + ", " + sizeMultiple + ")");
+        }
+        if (!flowSource.equals("network") && !flowSource.equals("dis")) {
+            throw new BundleException(file + ": flow_source must be \"network\" or \"dis\", got \"" + flowSource + "\"");
+        }
+        for (String module : MODULES) {
+            Path p = modulePath(module);
+            if (!Files.isRegularFile(p)) {
+                throw new BundleException("bundle " + dir + " lacks its " + module + " module (" + p.getFileName()
+                        + "); every bundle needs " + MODULES);
+            }
+        }
+    }
+
+    public Path modulePath(String module) {
+        String fileName = json.path("modules").path(module).path("file").asText(module + ".pt");
+        return dir.resolve(fileName);
+    }
+
+    private static String requiredText(JsonNode json, String field, Path file) {
+        JsonNode node = json.get(field);
+        if (node == null || !node.isTextual() || node.asText().isBlank()) {
+            throw new BundleException(file + " lacks the text field \"" + field + "\"");
+        }
+        return node.asText();
+    }
+
+    private static int requiredInt(JsonNode json, String field, Path file) {
+        JsonNode node = json.get(field);
+        if (node == null || !node.canConvertToInt()) {
+            throw new BundleException(file + " lacks the integer field \"" + field + "\"");
+        }
+        return node.asInt();
+    }
+}

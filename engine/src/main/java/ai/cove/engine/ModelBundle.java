@@ -1,0 +1,134 @@
+package ai.cove.engine;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.util.EnumMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A loaded model bundle: one TorchScript model per sub-network on one device. Thread-safe to share;
+ * each inference thread makes its own {@link Stylizer} (and so its own predictors).
+ */
+public final class ModelBundle implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelBundle.class);
+
+    /** The TorchScript modules of a bundle (see training/export.py for signatures). */
+    public enum Module { ENCODER, DECODER, FLOW, WARP, MASK;
+
+        String fileStem() {
+            return name().toLowerCase();
+        }
+    }
+
+    private final BundleSpec spec;
+    private final Device device;
+    private final Map<Module, ZooModel<NDList, NDList>> models = new EnumMap<>(Module.class);
+
+    private ModelBundle(BundleSpec spec, Device device) {
+        this.spec = spec;
+        this.device = device;
+    }
+
+    /** Loads every module and checks its signature with a small forward pass; fails with what is wrong. */
+    public static ModelBundle load(BundleSpec spec, Device device) {
+        ModelBundle bundle = new ModelBundle(spec, device);
+        try {
+            for (Module m : Module.values()) {
+                bundle.models.put(m, loadModule(spec, m, device));
+            }
+            bundle.verifySignatures();
+        } catch (RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+        LOG.info("loaded bundle {} (style {}) on {}", spec.name(), spec.style(), device);
+        return bundle;
+    }
+
+    private static ZooModel<NDList, NDList> loadModule(BundleSpec spec, Module module, Device device) {
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(spec.modulePath(module.fileStem()))
+                .optEngine("PyTorch")
+                .optDevice(device)
+                .optOption("mapLocation", "true")
+                .optTranslator(new NoopTranslator())
+                .build();
+        try {
+            return criteria.loadModel();
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            throw new BundleException("cannot load " + module.fileStem() + " module of bundle " + spec.dir()
+                    + " as TorchScript: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs each module on a minimal input and checks output shapes against bundle.json. */
+    private void verifySignatures() {
+        int s = spec.sizeMultiple();
+        int f = s / spec.featureStride();
+        int c = spec.featureChannels();
+        JniUtils.setGradMode(false);
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            var image = m.randomUniform(0f, 1f, new Shape(1, 3, s, s));
+            var features = expect(Module.ENCODER, new NDList(image), new Shape(1, c, f, f));
+            expect(Module.DECODER, new NDList(features), new Shape(1, 3, s, s));
+            var flow = expect(Module.FLOW, new NDList(image, image), new Shape(1, 2, f, f));
+            var warped = expect(Module.WARP, new NDList(features, flow), new Shape(1, c, f, f));
+            expect(Module.MASK, new NDList(features, warped), new Shape(1, 1, f, f));
+        }
+    }
+
+    private ai.djl.ndarray.NDArray expect(Module module, NDList input, Shape expected) {
+        NDList out;
+        try (Predictor<NDList, NDList> p = models.get(module).newPredictor()) {
+            out = p.predict(input);
+        } catch (TranslateException | RuntimeException e) {
+            throw new BundleException("module " + module.fileStem() + " of bundle " + spec.dir()
+                    + " failed on inputs " + shapes(input) + ": " + e.getMessage(), e);
+        }
+        if (out.size() != 1 || !out.head().getShape().equals(expected)) {
+            throw new BundleException("module " + module.fileStem() + " of bundle " + spec.dir() + " returned "
+                    + shapes(out) + " for inputs " + shapes(input) + ", expected " + expected
+                    + " (feature_channels=" + spec.featureChannels() + ", feature_stride=" + spec.featureStride()
+                    + " in bundle.json)");
+        }
+        return out.head();
+    }
+
+    private static String shapes(NDList list) {
+        StringBuilder b = new StringBuilder("[");
+        list.forEach(a -> b.append(b.length() > 1 ? ", " : "").append(a.getShape()));
+        return b.append(']').toString();
+    }
+
+    public Predictor<NDList, NDList> newPredictor(Module module) {
+        return models.get(module).newPredictor();
+    }
+
+    public BundleSpec spec() {
+        return spec;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public void close() {
+        models.values().forEach(ZooModel::close);
+        models.clear();
+    }
+}

@@ -1,0 +1,188 @@
+package ai.cove.engine;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.translate.TranslateException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The recurrent step of Chen et al. 2017: {@code (state, frame) -> (stylized frame, new state)}.
+ *
+ * <p>Frame 1 (and every frame in per-frame mode): Net0, O = D(E(I)), F^o = E(I). Frame t > 1 in
+ * coherent mode: Net1, W = flow(I_{t-1}, I_t), F' = warp(F^o_{t-1}, W), M = mask(E(I_t), F'),
+ * F^o_t = (1 - M) E(I_t) + M F', O_t = D(F^o_t). Inputs are padded (edge replicated) to the bundle's
+ * size multiple and outputs cropped back to the exact input size.
+ *
+ * <p>One instance per inference thread (it owns predictors). Every step works in its own NDManager
+ * sub-manager, so no tensor outlives the frame; F^o leaves as plain floats in {@link StreamState}.
+ */
+public final class Stylizer implements AutoCloseable {
+
+    /** One sub-network call: inputs in, one tensor out. */
+    @FunctionalInterface
+    public interface Stage {
+        NDArray apply(NDList inputs);
+    }
+
+    /** The outcome of one step. {@code meanMask} is NaN when Net0 ran. */
+    public record Result(RgbImage image, StreamState state, boolean net1, double meanMask, long modelNanos) {
+    }
+
+    private final BundleSpec spec;
+    private final Mode mode;
+    private final NDManager base;
+    private final Map<ModelBundle.Module, Stage> stages;
+    private final List<Predictor<NDList, NDList>> predictors;
+
+    private Stylizer(BundleSpec spec, Mode mode, NDManager base, Map<ModelBundle.Module, Stage> stages,
+                     List<Predictor<NDList, NDList>> predictors) {
+        this.spec = spec;
+        this.mode = mode;
+        this.base = base;
+        this.stages = stages;
+        this.predictors = predictors;
+    }
+
+    public static Stylizer create(ModelBundle bundle, Mode mode) {
+        return builder(bundle, mode).build();
+    }
+
+    public static Builder builder(ModelBundle bundle, Mode mode) {
+        return new Builder(bundle, mode);
+    }
+
+    /** Builds a stylizer from a bundle; single stages can be replaced (tests, classical flow). */
+    public static final class Builder {
+        private final ModelBundle bundle;
+        private final Mode mode;
+        private final Map<ModelBundle.Module, Stage> overrides = new EnumMap<>(ModelBundle.Module.class);
+
+        private Builder(ModelBundle bundle, Mode mode) {
+            this.bundle = bundle;
+            this.mode = mode;
+        }
+
+        public Builder replace(ModelBundle.Module module, Stage stage) {
+            overrides.put(module, stage);
+            return this;
+        }
+
+        public Stylizer build() {
+            Map<ModelBundle.Module, Stage> stages = new EnumMap<>(ModelBundle.Module.class);
+            List<Predictor<NDList, NDList>> predictors = new ArrayList<>();
+            for (ModelBundle.Module m : ModelBundle.Module.values()) {
+                Stage stage = overrides.get(m);
+                if (stage == null) {
+                    Predictor<NDList, NDList> p = bundle.newPredictor(m);
+                    predictors.add(p);
+                    stage = inputs -> predict(p, m, inputs);
+                }
+                stages.put(m, stage);
+            }
+            NDManager base = NDManager.newBaseManager(bundle.device());
+            return new Stylizer(bundle.spec(), mode, base, stages, predictors);
+        }
+    }
+
+    private static NDArray predict(Predictor<NDList, NDList> p, ModelBundle.Module m, NDList inputs) {
+        try {
+            return p.predict(inputs).singletonOrThrow();
+        } catch (TranslateException e) {
+            throw new IllegalStateException("the " + m.fileStem() + " module failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stylizes one frame. {@code state} is null for the first frame of a stream. */
+    public Result step(StreamState state, RgbImage frame) {
+        // Grad mode is per thread in libtorch and on in new threads.
+        JniUtils.setGradMode(false);
+        RgbImage padded = frame.padToMultiple(spec.sizeMultiple());
+        boolean net1 = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
+        long[] modelNanos = {0};
+        try (NDManager m = base.newSubManager()) {
+            NDArray image = toTensor(m, padded);
+            NDArray features = run(ModelBundle.Module.ENCODER, modelNanos, image);
+            NDArray composite = features;
+            double meanMask = Double.NaN;
+            if (net1) {
+                NDArray previous = toTensor(m, state.previous().padToMultiple(spec.sizeMultiple()));
+                NDArray previousComposite = m.create(state.composite(),
+                        new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
+                NDArray flow = run(ModelBundle.Module.FLOW, modelNanos, previous, image);
+                NDArray warped = run(ModelBundle.Module.WARP, modelNanos, previousComposite, flow);
+                NDArray mask = run(ModelBundle.Module.MASK, modelNanos, features, warped);
+                composite = compose(features, warped, mask);
+                meanMask = mask.mean().getFloat();
+            }
+            NDArray output = run(ModelBundle.Module.DECODER, modelNanos, composite);
+            RgbImage stylized = toImage(output, frame.width(), frame.height());
+            Shape fs = composite.getShape();
+            long frames = state == null ? 1 : state.frames() + 1;
+            StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
+                    mode == Mode.COHERENT ? composite.toFloatArray() : null);
+            return new Result(stylized, next, net1, meanMask, modelNanos[0]);
+        }
+    }
+
+    /** Eq. 3: F^o = (1 - M) * F + M * F'. */
+    static NDArray compose(NDArray features, NDArray warped, NDArray mask) {
+        return mask.neg().add(1f).mul(features).add(mask.mul(warped));
+    }
+
+    private NDArray run(ModelBundle.Module module, long[] nanos, NDArray... inputs) {
+        long start = System.nanoTime();
+        NDArray out = stages.get(module).apply(new NDList(inputs));
+        nanos[0] += System.nanoTime() - start;
+        return out;
+    }
+
+    /** uint8 HWC RGB -> float [1,3,H,W] in [0,1]. */
+    static NDArray toTensor(NDManager m, RgbImage image) {
+        NDArray hwc = m.create(ByteBuffer.wrap(image.rgb()), new Shape(image.height(), image.width(), 3),
+                DataType.UINT8);
+        return hwc.toType(DataType.FLOAT32, false).div(255f).transpose(2, 0, 1).expandDims(0);
+    }
+
+    /** float [1,3,H,W] in [0,1] -> uint8 RGB cropped to width x height, rounding half up. */
+    static RgbImage toImage(NDArray output, int width, int height) {
+        Shape s = output.getShape();
+        int h = (int) s.get(2);
+        int w = (int) s.get(3);
+        byte[] chw = output.clip(0f, 1f).mul(255f).add(0.5f).floor().toType(DataType.UINT8, false).toByteArray();
+        byte[] rgb = new byte[width * height * 3];
+        int plane = h * w;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int src = y * w + x;
+                int dst = (y * width + x) * 3;
+                rgb[dst] = chw[src];
+                rgb[dst + 1] = chw[plane + src];
+                rgb[dst + 2] = chw[2 * plane + src];
+            }
+        }
+        return new RgbImage(width, height, rgb);
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public BundleSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public void close() {
+        predictors.forEach(Predictor::close);
+        base.close();
+    }
+}

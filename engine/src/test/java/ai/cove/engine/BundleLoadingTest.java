@@ -1,0 +1,110 @@
+package ai.cove.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleLoadingTest {
+    @TempDir
+    Path tmp;
+
+    private Path copyOfFixture() throws IOException {
+        Path dst = tmp.resolve("bundle");
+        Files.createDirectories(dst);
+        try (Stream<Path> files = Files.list(Fixture.bundleDir())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dst.resolve(f.getFileName()));
+            }
+        }
+        return dst;
+    }
+
+    private void edit(Path bundle, String field, Object value) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode node = (ObjectNode) json.readTree(bundle.resolve("bundle.json").toFile());
+        node.putPOJO(field, value);
+        json.writeValue(bundle.resolve("bundle.json").toFile(), node);
+    }
+
+    @Test
+    void loadsTheFixtureBundle() {
+        BundleSpec spec = BundleSpec.read(Fixture.bundleDir());
+        assertThat(spec.featureChannels()).isEqualTo(16);
+        assertThat(spec.sizeMultiple()).isEqualTo(16);
+        try (ModelBundle bundle = ModelBundle.load(spec, Device.cpu())) {
+            assertThat(bundle.spec().name()).isEqualTo("tiny");
+        }
+    }
+
+    @Test
+    void missingFolderSaysWhatABundleIs() {
+        assertThatThrownBy(() -> BundleSpec.read(tmp.resolve("nope")))
+                .isInstanceOf(BundleException.class).hasMessageContaining("no bundle.json");
+    }
+
+    @Test
+    void unknownNameListsAvailableBundles() {
+        assertThatThrownBy(() -> Bundles.find("no-such-style"))
+                .isInstanceOf(BundleException.class).hasMessageContaining("no model bundle \"no-such-style\"");
+    }
+
+    @Test
+    void malformedJsonIsReported() throws IOException {
+        Path b = copyOfFixture();
+        Files.writeString(b.resolve("bundle.json"), "{ not json");
+        assertThatThrownBy(() -> BundleSpec.read(b)).hasMessageContaining("not valid JSON");
+    }
+
+    @Test
+    void wrongFormatVersionIsReported() throws IOException {
+        Path b = copyOfFixture();
+        edit(b, "format", 99);
+        assertThatThrownBy(() -> BundleSpec.read(b)).hasMessageContaining("format 99").hasMessageContaining("re-export");
+    }
+
+    @Test
+    void missingModuleFileIsNamed() throws IOException {
+        Path b = copyOfFixture();
+        Files.delete(b.resolve("mask.pt"));
+        assertThatThrownBy(() -> BundleSpec.read(b)).hasMessageContaining("lacks its mask module");
+    }
+
+    @Test
+    void missingFieldIsNamed() throws IOException {
+        Path b = copyOfFixture();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode node = (ObjectNode) json.readTree(b.resolve("bundle.json").toFile());
+        node.remove("feature_channels");
+        json.writeValue(b.resolve("bundle.json").toFile(), node);
+        assertThatThrownBy(() -> BundleSpec.read(b)).hasMessageContaining("\"feature_channels\"");
+    }
+
+    @Test
+    void declaredChannelsThatDoNotMatchTheModulesFailOnLoad() throws IOException {
+        Path b = copyOfFixture();
+        edit(b, "feature_channels", 64);
+        BundleSpec spec = BundleSpec.read(b);
+        assertThatThrownBy(() -> ModelBundle.load(spec, Device.cpu()))
+                .isInstanceOf(BundleException.class)
+                .hasMessageContaining("module encoder")
+                .hasMessageContaining("expected (1, 64, 4, 4)");
+    }
+
+    @Test
+    void corruptTorchScriptFileIsReported() throws IOException {
+        Path b = copyOfFixture();
+        Files.write(b.resolve("decoder.pt"), new byte[] {1, 2, 3});
+        BundleSpec spec = BundleSpec.read(b);
+        assertThatThrownBy(() -> ModelBundle.load(spec, Device.cpu()))
+                .isInstanceOf(BundleException.class).hasMessageContaining("cannot load decoder module");
+    }
+}

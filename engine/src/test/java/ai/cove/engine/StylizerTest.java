@@ -1,0 +1,138 @@
+package ai.cove.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Java step against the eager PyTorch reference of training/make_fixture.py. */
+class StylizerTest {
+    private static ModelBundle bundle;
+    private static JsonNode expected;
+    private static List<RgbImage> inputs;
+
+    @BeforeAll
+    static void load() throws IOException {
+        bundle = ModelBundle.load(BundleSpec.read(Fixture.bundleDir()), Device.cpu());
+        expected = Fixture.expected();
+        inputs = new ArrayList<>();
+        for (int i = 0; i < expected.get("frames").asInt(); i++) {
+            inputs.add(Fixture.image("input_" + i + ".png"));
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        bundle.close();
+    }
+
+    private static List<Stylizer.Result> runAll(Stylizer s) {
+        List<Stylizer.Result> out = new ArrayList<>();
+        StreamState state = null;
+        for (RgbImage frame : inputs) {
+            Stylizer.Result r = s.step(state, frame);
+            out.add(r);
+            state = r.state();
+        }
+        return out;
+    }
+
+    @Test
+    void perFrameModeMatchesEagerPyTorch() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.PER_FRAME)) {
+            List<Stylizer.Result> results = runAll(s);
+            for (int i = 0; i < results.size(); i++) {
+                assertThat(results.get(i).net1()).isFalse();
+                assertThat(Fixture.maxDiff(results.get(i).image(), Fixture.image("per_frame_" + i + ".png")))
+                        .as("frame %d", i).isLessThanOrEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void coherentModeMatchesEagerPyTorchIncludingMask() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            List<Stylizer.Result> results = runAll(s);
+            JsonNode masks = expected.get("coherent_mean_mask");
+            for (int i = 0; i < results.size(); i++) {
+                Stylizer.Result r = results.get(i);
+                assertThat(r.net1()).isEqualTo(i > 0);
+                assertThat(Fixture.maxDiff(r.image(), Fixture.image("coherent_" + i + ".png")))
+                        .as("frame %d", i).isLessThanOrEqualTo(1);
+                if (i > 0) {
+                    assertThat(r.meanMask()).isCloseTo(masks.get(i - 1).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void firstFrameIsIdenticalBetweenModesAndLaterFramesDiffer() {
+        try (Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME);
+             Stylizer coherent = Stylizer.create(bundle, Mode.COHERENT)) {
+            List<Stylizer.Result> a = runAll(perFrame);
+            List<Stylizer.Result> b = runAll(coherent);
+            assertThat(a.get(0).image()).isEqualTo(b.get(0).image());
+            assertThat(Fixture.maxDiff(a.get(2).image(), b.get(2).image())).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void outputKeepsTheExactOddInputSize() {
+        RgbImage odd = RgbImage.blank(433, 241);
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            Stylizer.Result first = s.step(null, odd);
+            Stylizer.Result second = s.step(first.state(), odd);
+            assertThat(first.image().width()).isEqualTo(433);
+            assertThat(first.image().height()).isEqualTo(241);
+            assertThat(second.image().width()).isEqualTo(433);
+            assertThat(second.image().height()).isEqualTo(241);
+            assertThat(second.state().featureHeight()).isEqualTo(256 / 4);
+            assertThat(second.state().featureWidth()).isEqualTo(448 / 4);
+        }
+    }
+
+    @Test
+    void maskOfOneAndZeroFlowKeepTheCompositeUnchanged() {
+        Stylizer.Stage zeroFlow = in -> {
+            Shape s = in.get(1).getShape();
+            return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
+        };
+        Stylizer.Stage maskOne = in -> {
+            NDArray f = in.get(0);
+            return f.getManager().ones(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)));
+        };
+        try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT)
+                .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, maskOne).build()) {
+            Stylizer.Result first = s.step(null, inputs.get(0));
+            Stylizer.Result second = s.step(first.state(), inputs.get(1));
+            Stylizer.Result third = s.step(second.state(), inputs.get(2));
+            assertThat(second.meanMask()).isEqualTo(1.0);
+            // grid_sample at integer positions reproduces the source up to float rounding (~1e-6)
+            assertThat(second.state().composite()).containsExactly(first.state().composite(),
+                    org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(third.state().composite()).containsExactly(first.state().composite(),
+                    org.assertj.core.data.Offset.offset(1e-5f));
+            // the decoded frame is then the first frame's output although the input changed
+            assertThat(third.image()).isEqualTo(first.image());
+        }
+    }
+
+    @Test
+    void sizeChangeMidStreamRestartsWithNet0() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            Stylizer.Result first = s.step(null, inputs.get(0));
+            Stylizer.Result resized = s.step(first.state(), RgbImage.blank(64, 48));
+            assertThat(resized.net1()).isFalse();
+            assertThat(resized.state().featureWidth()).isEqualTo(16);
+        }
+    }
+}

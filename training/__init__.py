@@ -1,0 +1,1 @@
+"""cove training: network definitions, losses, data, training and TorchScript bundle export."""

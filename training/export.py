@@ -1,0 +1,91 @@
+"""TorchScript model bundles: the contract between training (Python) and the engine (Java).
+
+A bundle is a folder with bundle.json and one TorchScript file per sub-network. Signatures
+(N = 1, H and W multiples of size_multiple, h = H / 4, w = W / 4, C = feature_channels):
+  encoder.pt  forward(image [N,3,H,W] RGB in [0,1]) -> features [N,C,h,w]
+  decoder.pt  forward(features [N,C,h,w]) -> image [N,3,H,W] RGB in [0,1]
+  flow.pt     forward(previous [N,3,H,W], current [N,3,H,W]) -> flow [N,2,h,w] (backward, feature pixels)
+  warp.pt     forward(source [N,C,h,w], flow [N,2,h,w]) -> warped [N,C,h,w]
+  mask.pt     forward(features [N,C,h,w], warped [N,C,h,w]) -> mask [N,1,h,w] in [0,1]
+The composition F^o = (1 - M) F + M F' is done by the caller.
+"""
+import json
+import os
+from typing import Dict, Optional
+
+import torch
+
+from . import networks
+
+FORMAT_VERSION = 1
+MODULES = ("encoder", "decoder", "flow", "warp", "mask")
+
+SIGNATURES = {
+    "encoder": {"inputs": ["image[N,3,H,W]"], "outputs": ["features[N,C,h,w]"]},
+    "decoder": {"inputs": ["features[N,C,h,w]"], "outputs": ["image[N,3,H,W]"]},
+    "flow": {"inputs": ["previous[N,3,H,W]", "current[N,3,H,W]"], "outputs": ["flow[N,2,h,w]"]},
+    "warp": {"inputs": ["source[N,C,h,w]", "flow[N,2,h,w]"], "outputs": ["warped[N,C,h,w]"]},
+    "mask": {"inputs": ["features[N,C,h,w]", "warped[N,C,h,w]"], "outputs": ["mask[N,1,h,w]"]},
+}
+
+
+def architecture_of(channels=(16, 32, 64), residual_blocks=5, flow_width=16, mask_width=16,
+                    style_network="johnson-half") -> Dict:
+    return {"style_network": style_network, "channels": list(channels), "residual_blocks": residual_blocks,
+            "split": "r1/4(E)", "flow_network": "flownets-small", "flow_width": flow_width,
+            "mask_width": mask_width}
+
+
+def build_from_architecture(arch: Dict) -> networks.CoherentNet:
+    if arch["style_network"] == "transformernet":
+        from . import byo
+        encoder, decoder = byo.TransformerEncoder(), byo.TransformerDecoder()
+        return networks.CoherentNet(encoder, decoder, networks.FlowNet(arch["flow_width"]),
+                                    networks.MaskNet(arch["channels"][2], arch["mask_width"]))
+    return networks.build(tuple(arch["channels"]), arch["residual_blocks"], arch["flow_width"],
+                          arch["mask_width"])
+
+
+def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str, arch: Dict,
+                  made_by: Dict, flow_source: str = "network", metrics: Optional[Dict] = None) -> str:
+    """Scripts every sub-network into out_dir and writes bundle.json; returns the bundle.json path."""
+    os.makedirs(out_dir, exist_ok=True)
+    net = net.eval()
+    modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
+               "mask": net.mask}
+    for key, module in modules.items():
+        torch.jit.save(torch.jit.script(module), os.path.join(out_dir, key + ".pt"))
+    meta = {
+        "format": FORMAT_VERSION,
+        "name": name,
+        "style": style,
+        "architecture": arch,
+        "feature_channels": arch["channels"][2],
+        "feature_stride": networks.FEATURE_STRIDE,
+        "size_multiple": networks.SIZE_MULTIPLE,
+        "input_range": [0.0, 1.0],
+        "flow_source": flow_source,
+        "modules": {key: dict(file=key + ".pt", **SIGNATURES[key]) for key in MODULES},
+        "made_by": made_by,
+        "metrics": metrics or {},
+    }
+    path = os.path.join(out_dir, "bundle.json")
+    with open(path, "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    return path
+
+
+def read_meta(bundle_dir: str) -> Dict:
+    with open(os.path.join(bundle_dir, "bundle.json")) as f:
+        return json.load(f)
+
+
+def load_bundle(bundle_dir: str) -> networks.CoherentNet:
+    """Eager networks with the bundle's weights (TorchScript files keep eager parameter names)."""
+    meta = read_meta(bundle_dir)
+    net = build_from_architecture(meta["architecture"])
+    for key in ("encoder", "decoder", "flow", "mask"):
+        scripted = torch.jit.load(os.path.join(bundle_dir, key + ".pt"), map_location="cpu")
+        getattr(net, key).load_state_dict(scripted.state_dict())
+    return net.eval()

@@ -1,0 +1,196 @@
+"""Network definitions of Chen et al. 2017, "Coherent Online Video Style Transfer".
+
+Images are float tensors [N, 3, H, W] with RGB values in [0, 1]. Features live at 1/4 resolution.
+Flow is backward flow at feature resolution in feature pixels: W_t(p) points from p in frame t to
+its position in frame t-1, so the warped previous features are F'_t(p) = F^o_{t-1}(p + W_t(p)).
+"""
+from typing import List, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# The style network downsamples twice (features at 1/4) and the flow network four times (1/16).
+SIZE_MULTIPLE = 16
+FEATURE_STRIDE = 4
+
+
+class ConvLayer(nn.Module):
+    """Reflection padding + convolution, as in Johnson et al."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1):
+        super().__init__()
+        self.pad = nn.ReflectionPad2d(kernel // 2)
+        self.conv = nn.Conv2d(cin, cout, kernel, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(self.pad(x))
+
+
+class ConvNormRelu(nn.Module):
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1, upsample: bool = False):
+        super().__init__()
+        self.upsample = upsample
+        self.conv = ConvLayer(cin, cout, kernel, stride)
+        self.norm = nn.InstanceNorm2d(cout, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.upsample:
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        return F.relu(self.norm(self.conv(x)))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = ConvLayer(channels, channels, 3)
+        self.norm1 = nn.InstanceNorm2d(channels, affine=True)
+        self.conv2 = ConvLayer(channels, channels, 3)
+        self.norm2 = nn.InstanceNorm2d(channels, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.norm1(self.conv1(x)))
+        return x + self.norm2(self.conv2(y))
+
+
+class StyleEncoder(nn.Module):
+    """Johnson et al. encoder (half channels by default) up to r1/4(E): after the residual blocks."""
+
+    def __init__(self, channels: Tuple[int, int, int] = (16, 32, 64), residual_blocks: int = 5):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.down = nn.Sequential(
+            ConvNormRelu(3, c1, 9), ConvNormRelu(c1, c2, 3, stride=2), ConvNormRelu(c2, c3, 3, stride=2))
+        self.res = nn.Sequential(*[ResidualBlock(c3) for _ in range(residual_blocks)])
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.res(self.down(image))
+
+
+class StyleDecoder(nn.Module):
+    """Nearest-upsample + conv decoder back to full resolution; sigmoid keeps RGB in [0, 1]."""
+
+    def __init__(self, channels: Tuple[int, int, int] = (16, 32, 64)):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.up = nn.Sequential(ConvNormRelu(c3, c2, 3, upsample=True), ConvNormRelu(c2, c1, 3, upsample=True))
+        self.out = ConvLayer(c1, 3, 9)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.out(self.up(features)))
+
+
+def _conv(cin: int, cout: int, kernel: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, kernel // 2), nn.LeakyReLU(0.1))
+
+
+class FlowNet(nn.Module):
+    """FlowNetS-style flow sub-network with reduced channels.
+
+    Input: the previous and current frame. Output: backward flow at 1/4 resolution (feature
+    pixels). Coarse-to-fine: predictions at 1/16 and 1/8 are upsampled and refined; in training
+    the coarse predictions are returned too, for the multi-scale flow loss.
+    """
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        w = width
+        self.conv1 = _conv(6, w, 7, 2)            # 1/2
+        self.conv2 = _conv(w, 2 * w, 5, 2)        # 1/4
+        self.conv3 = _conv(2 * w, 4 * w, 3, 2)    # 1/8
+        self.conv3_1 = _conv(4 * w, 4 * w, 3)
+        self.conv4 = _conv(4 * w, 6 * w, 3, 2)    # 1/16
+        self.conv4_1 = _conv(6 * w, 6 * w, 3)
+        self.flow4 = nn.Conv2d(6 * w, 2, 3, 1, 1)
+        self.up3 = _conv(6 * w, 2 * w, 3)
+        self.flow3 = nn.Conv2d(6 * w + 2, 2, 3, 1, 1)
+        self.up2 = _conv(6 * w + 2, w, 3)
+        self.flow2 = nn.Conv2d(3 * w + 2, 2, 3, 1, 1)
+
+    def pyramid(self, previous: torch.Tensor, current: torch.Tensor) -> List[torch.Tensor]:
+        """Flows at 1/4, 1/8, 1/16, each in pixels of its own resolution."""
+        x = torch.cat([previous, current], dim=1) - 0.5
+        c2 = self.conv2(self.conv1(x))
+        c3 = self.conv3_1(self.conv3(c2))
+        c4 = self.conv4_1(self.conv4(c3))
+        flow4 = self.flow4(c4)
+        up4 = F.interpolate(c4, scale_factor=2.0, mode="nearest")
+        flow4_up = 2.0 * F.interpolate(flow4, scale_factor=2.0, mode="bilinear", align_corners=False)
+        x3 = torch.cat([self.up3(up4), c3, flow4_up], dim=1)
+        flow3 = flow4_up + self.flow3(x3)
+        up3 = F.interpolate(x3, scale_factor=2.0, mode="nearest")
+        flow3_up = 2.0 * F.interpolate(flow3, scale_factor=2.0, mode="bilinear", align_corners=False)
+        x2 = torch.cat([self.up2(up3), c2, flow3_up], dim=1)
+        flow2 = flow3_up + self.flow2(x2)
+        return [flow2, flow3, flow4]
+
+    def forward(self, previous: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+        return self.pyramid(previous, current)[0]
+
+
+class MaskNet(nn.Module):
+    """Three stride-1 convolutions on |F_t - F'_t| giving the composition mask M in [0, 1]."""
+
+    def __init__(self, channels: int = 64, width: int = 16):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, width, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(width, width // 2, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(width // 2, 1, 3, 1, 1))
+
+    def forward(self, features: torch.Tensor, warped: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.body(torch.abs(features - warped)))
+
+
+class Warp(nn.Module):
+    """Bilinear backward warp: out(p) = source(p + flow(p)); outside the image it clamps to the border."""
+
+    def forward(self, source: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        return warp(source, flow)
+
+
+def warp(source: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    n, _, h, w = source.shape
+    ys = torch.arange(h, dtype=source.dtype, device=source.device).view(1, h, 1).expand(n, h, w)
+    xs = torch.arange(w, dtype=source.dtype, device=source.device).view(1, 1, w).expand(n, h, w)
+    x = xs + flow[:, 0]
+    y = ys + flow[:, 1]
+    # align_corners=True maps -1 and 1 to the centres of the first and last pixel.
+    gx = 2.0 * x / max(w - 1, 1) - 1.0
+    gy = 2.0 * y / max(h - 1, 1) - 1.0
+    grid = torch.stack([gx, gy], dim=3)
+    return F.grid_sample(source, grid, mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def compose(features: torch.Tensor, warped: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Eq. 3: F^o_t = (1 - M) * F_t + M * F'_t."""
+    return (1.0 - mask) * features + mask * warped
+
+
+class CoherentNet(nn.Module):
+    """Net0 / Net1 in one eager module, for training and as the reference the Java step must match."""
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, flow: nn.Module, mask: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.flow = flow
+        self.mask = mask
+
+    def net0(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        features = self.encoder(image)
+        return self.decoder(features), features
+
+    def net1(self, previous_image: torch.Tensor, image: torch.Tensor, previous_composite: torch.Tensor):
+        """Returns (O_t, F^o_t, M, W_t)."""
+        features = self.encoder(image)
+        flow = self.flow(previous_image, image)
+        warped = warp(previous_composite, flow)
+        mask = self.mask(features, warped)
+        composite = compose(features, warped, mask)
+        return self.decoder(composite), composite, mask, flow
+
+
+def build(channels=(16, 32, 64), residual_blocks=5, flow_width=16, mask_width=16) -> CoherentNet:
+    return CoherentNet(StyleEncoder(channels, residual_blocks), StyleDecoder(channels),
+                       FlowNet(flow_width), MaskNet(channels[2], mask_width))

@@ -1,0 +1,177 @@
+"""Train the flow and mask sub-networks with the style network fixed, then export a bundle.
+
+    python3 -m training.train_temporal --style-run training/runs/candy --style-name candy \
+        --content ../shared/data/content --flow-steps 600 --joint-steps 600 --out models/candy
+
+Phase 1 pre-trains the flow sub-network on synthetic ground truth (L_flow). Phase 2 trains flow
+and mask end to end with L = 1e5 L_cohe + 2e4 L_occ + 20 L_flow (Eq. 4-7) on two-frame samples:
+O_{t-1}, F_{t-1} from Net0 and O_t from Net1. --freeze-flow keeps the pre-trained flow fixed in
+phase 2 (the paper's fixed-flow variant). Adam 1e-4, decayed by 0.8 every --decay-every steps.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import data, export, imageops, losses, networks
+from .progress import Progress
+
+
+def batch_of(pairs):
+    t = lambda xs: torch.cat(xs)
+    return (t([imageops.to_tensor(p.previous) for p in pairs]), t([imageops.to_tensor(p.current) for p in pairs]),
+            t([torch.from_numpy(p.flow).permute(2, 0, 1)[None] for p in pairs]),
+            t([torch.from_numpy(p.traceable)[None, None] for p in pairs]))
+
+
+class PairSource:
+    """Synthetic pairs made on the fly, mixed with cached real DeepFlow pairs when clips are given."""
+
+    def __init__(self, photos, real_pairs, size, seed, real_fraction):
+        self.photos, self.real, self.size = photos, real_pairs, size
+        self.rng = np.random.default_rng(seed)
+        self.real_fraction = real_fraction if real_pairs else 0.0
+
+    def sample(self, batch):
+        out = []
+        for _ in range(batch):
+            if self.rng.random() < self.real_fraction:
+                out.append(self._crop(self.real[self.rng.integers(len(self.real))]))
+            else:
+                out.append(data.synthetic_pair(self.rng, self.photos, self.size))
+        return batch_of(out)
+
+    def _crop(self, p):
+        h, w = self.size
+        y = self.rng.integers(p.flow.shape[0] - h + 1)
+        x = self.rng.integers(p.flow.shape[1] - w + 1)
+        s = np.s_[y:y + h, x:x + w]
+        return data.Pair(p.previous[s], p.current[s], p.flow[s], p.traceable[s])
+
+
+def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable):
+    with torch.no_grad():
+        prev_out, prev_feat = net.net0(prev)
+        per_frame, _ = net.net0(cur)
+    features = net.encoder(cur).detach()
+    pyramid = net.flow.pyramid(prev, cur)
+    warped = networks.warp(prev_feat, pyramid[0])
+    mask = net.mask(features, warped)
+    out = net.decoder(networks.compose(features, warped, mask))
+    terms = {"cohe": losses.coherence_loss(out, prev_out, gt_flow, traceable),
+             "occ": losses.occlusion_loss(out, per_frame, traceable),
+             "flow": losses.flow_loss(pyramid, gt_flow, traceable),
+             "mask": mask.mean()}
+    terms["total"] = sum(losses.TEMPORAL_WEIGHTS[k] * terms[k] for k in losses.TEMPORAL_WEIGHTS)
+    return terms
+
+
+def load_style_network(net: networks.CoherentNet, style_run: str = None, init_bundle: str = None):
+    if init_bundle:
+        source = export.load_bundle(init_bundle)
+        net.load_state_dict(source.state_dict())
+    else:
+        state = torch.load(os.path.join(style_run, "checkpoint.pt"))["model"]
+        style = torch.nn.Sequential(net.encoder, net.decoder)
+        style.load_state_dict(state)
+    for p in list(net.encoder.parameters()) + list(net.decoder.parameters()):
+        p.requires_grad_(False)
+
+
+def run_phase(label, steps, params, step_fn, lr, decay_every, log):
+    if steps <= 0:
+        return
+    opt = torch.optim.Adam(params, lr=lr)
+    sched = torch.optim.lr_scheduler.StepLR(opt, decay_every, gamma=0.8)
+    progress = Progress(steps, label)
+    for step in range(1, steps + 1):
+        terms = step_fn()
+        opt.zero_grad()
+        terms["total"].backward()
+        opt.step()
+        sched.step()
+        record = {k: float(v) for k, v in terms.items()}
+        progress.update(step, record)
+        log.write(json.dumps({"phase": label, "step": step, **{k: round(v, 6) for k, v in record.items()}}) + "\n")
+    progress.close()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--style-run", help="train_style run folder (checkpoint.pt)")
+    src.add_argument("--init", help="existing bundle to start from (style, flow and mask weights)")
+    p.add_argument("--style-name", required=True, help="style label for bundle.json")
+    p.add_argument("--content", required=True, help="photos for synthetic pairs")
+    p.add_argument("--clips", nargs="*", default=[], help="real clips for DeepFlow ground truth")
+    p.add_argument("--clip-size", default="180x320", help="HxW real clips are resized to")
+    p.add_argument("--cache", default="training/cache", help="DeepFlow cache folder")
+    p.add_argument("--real-fraction", type=float, default=0.5)
+    p.add_argument("--out", required=True, help="bundle folder to export")
+    p.add_argument("--flow-steps", type=int, default=500)
+    p.add_argument("--joint-steps", type=int, default=500)
+    p.add_argument("--freeze-flow", action="store_true", help="fixed-flow variant: phase 2 trains the mask only")
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--flow-lr", type=float, default=1e-3, help="phase 1 learning rate")
+    p.add_argument("--decay-every", type=int, default=5000)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    started = time.time()
+    net = networks.build()
+    load_style_network(net, args.style_run, args.init)
+    photos = [imageops.read_rgb(f) for f in sorted(glob.glob(os.path.join(args.content, "**", "*.jpg"), recursive=True))]
+    if not photos:
+        raise SystemExit(f"no .jpg photos under {args.content}")
+    ch, cw = (int(v) for v in args.clip_size.split("x"))
+    real = [pair for clip in args.clips for pair in data.cached_real_pairs(clip, (ch, cw), args.cache, limit=60)]
+    pairs = PairSource(photos, real, (args.size, args.size), args.seed, args.real_fraction)
+    os.makedirs(args.out, exist_ok=True)
+    log = open(os.path.join(args.out, "train_log.jsonl"), "w")
+
+    def flow_step():
+        prev, cur, gt, tr = pairs.sample(args.batch)
+        loss = losses.flow_loss(net.flow.pyramid(prev, cur), gt)
+        return {"flow": loss, "total": loss}
+
+    def joint_step():
+        return temporal_terms(net, *pairs.sample(args.batch))
+
+    run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
+    params = list(net.mask.parameters()) + ([] if args.freeze_flow else list(net.flow.parameters()))
+    run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log)
+
+    net.eval()
+    with torch.no_grad():
+        val = {k: float(v) for k, v in temporal_terms(net, *PairSource(photos, real, (256, 256), 12345, 0.5).sample(8)).items()}
+    made_by = {"command": "python3 -m training.train_temporal " + " ".join(sys.argv[1:] if argv is None else argv),
+               "style_run_command": _style_command(args.style_run),
+               "data": {"content": args.content, "clips": args.clips},
+               "steps": {"flow": args.flow_steps, "joint": args.joint_steps, "batch": args.batch, "size": args.size},
+               "temporal_wall_seconds": round(time.time() - started),
+               "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
+    arch = export.architecture_of()
+    path = export.export_bundle(net, args.out, os.path.basename(os.path.normpath(args.out)), args.style_name, arch,
+                                made_by, metrics={"synthetic_and_real_validation_terms": val})
+    print(f"exported {path}; validation terms {val}")
+
+
+def _style_command(style_run):
+    if not style_run:
+        return None
+    ckpt = torch.load(os.path.join(style_run, "checkpoint.pt"))
+    return {"argv": " ".join(ckpt.get("argv", [])), "steps": ckpt["step"], "wall_seconds": round(ckpt["seconds"])}
+
+
+if __name__ == "__main__":
+    main()
