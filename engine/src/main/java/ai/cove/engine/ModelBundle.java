@@ -61,7 +61,8 @@ public final class ModelBundle implements AutoCloseable {
     private static ZooModel<NDList, NDList> loadModule(BundleSpec spec, Module module, Device device) {
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
-                .optModelPath(spec.modulePath(module.fileStem()))
+                .optModelPath(spec.dir())
+                .optModelName(stem(spec.modulePath(module.fileStem())))
                 .optEngine("PyTorch")
                 .optDevice(device)
                 .optOption("mapLocation", "true")
@@ -73,6 +74,11 @@ public final class ModelBundle implements AutoCloseable {
             throw new BundleException("cannot load " + module.fileStem() + " module of bundle " + spec.dir()
                     + " as TorchScript: " + e.getMessage(), e);
         }
+    }
+
+    private static String stem(java.nio.file.Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name;
     }
 
     /** Runs each module on a minimal input and checks output shapes against bundle.json. */

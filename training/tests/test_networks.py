@@ -1,0 +1,67 @@
+import torch
+
+from training import networks
+
+
+def test_shapes_of_every_sub_network():
+    net = networks.build().eval()
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        out, feat = net.net0(x)
+        assert feat.shape == (1, 64, 16, 24)
+        assert out.shape == x.shape
+        assert 0.0 <= float(out.min()) and float(out.max()) <= 1.0
+        flow = net.flow(x, x)
+        assert flow.shape == (1, 2, 16, 24)
+        assert [p.shape[-2:] for p in net.flow.pyramid(x, x)] == [(16, 24), (8, 12), (4, 6)]
+        mask = net.mask(feat, feat)
+        assert mask.shape == (1, 1, 16, 24)
+        assert 0.0 <= float(mask.min()) and float(mask.max()) <= 1.0
+        out1, comp, m, w = net.net1(x, x, feat)
+        assert out1.shape == x.shape and comp.shape == feat.shape
+
+
+def test_warp_with_integer_shift_moves_pixels_exactly():
+    src = torch.rand(1, 5, 12, 17)
+    flow = torch.zeros(1, 2, 12, 17)
+    flow[:, 0] = 2.0   # sample 2 pixels to the right
+    flow[:, 1] = -1.0  # and one row up
+    out = networks.warp(src, flow)
+    # out(y, x) = src(y - 1, x + 2) wherever that lies inside the source
+    assert torch.allclose(out[:, :, 1:, :-2], src[:, :, :-1, 2:], atol=1e-5)
+    # outside the source it clamps to the border
+    assert torch.allclose(out[:, :, 0, :-2], src[:, :, 0, 2:], atol=1e-5)
+
+
+def test_warp_with_half_pixel_shift_is_bilinear():
+    src = torch.arange(6, dtype=torch.float32).view(1, 1, 1, 6)
+    flow = torch.zeros(1, 2, 1, 6)
+    flow[:, 0] = 0.5
+    out = networks.warp(src, flow)
+    assert torch.allclose(out[0, 0, 0, :5], src[0, 0, 0, :5] + 0.5, atol=1e-5)
+
+
+def test_composition_is_eq3():
+    f, fw = torch.rand(1, 4, 3, 3), torch.rand(1, 4, 3, 3)
+    assert torch.equal(networks.compose(f, fw, torch.zeros(1, 1, 3, 3)), f)
+    assert torch.allclose(networks.compose(f, fw, torch.ones(1, 1, 3, 3)), fw)
+    half = networks.compose(f, fw, torch.full((1, 1, 3, 3), 0.5))
+    assert torch.allclose(half, (f + fw) / 2)
+
+
+def test_net1_with_full_mask_and_zero_flow_keeps_composite():
+    class ZeroFlow(torch.nn.Module):
+        def forward(self, a, b):
+            return torch.zeros(1, 2, a.shape[2] // 4, a.shape[3] // 4)
+
+    class FullMask(torch.nn.Module):
+        def forward(self, f, w):
+            return torch.ones(1, 1, f.shape[2], f.shape[3])
+
+    net = networks.build().eval()
+    net.flow, net.mask = ZeroFlow(), FullMask()
+    x0, x1 = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        _, f0 = net.net0(x0)
+        _, f1, _, _ = net.net1(x0, x1, f0)
+    assert torch.allclose(f1, f0, atol=1e-5)
