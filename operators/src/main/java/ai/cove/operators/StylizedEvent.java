@@ -1,0 +1,18 @@
+package ai.cove.operators;
+
+/** A stylized output frame inside the job. {@code meanMask} is NaN for Net0 frames. */
+public class StylizedEvent {
+    public String videoId;
+    public long seq;
+    public long ptsMicros;
+    public int width;
+    public int height;
+    public String style;
+    public byte[] jpeg;
+    public double meanMask;
+    public double modelMillis;
+    public boolean endOfStream;
+
+    public StylizedEvent() {
+    }
+}

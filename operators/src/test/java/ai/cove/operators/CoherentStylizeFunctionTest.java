@@ -1,0 +1,164 @@
+package ai.cove.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.cove.engine.ImageCodec;
+import ai.cove.engine.Mode;
+import ai.cove.engine.RgbImage;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The keyed operator on Flink's test harness with the engine's tiny fixture bundle. */
+class CoherentStylizeFunctionTest {
+    static final String BUNDLE = Path.of(System.getProperty("cove.repo", "..")).resolve(
+            "engine/src/test/resources/fixture/tiny-bundle").toString();
+    static final StreamLimits LIMITS = new StreamLimits(1 << 20, 1 << 20, 8, 1_000, 60_000);
+
+    KeyedOneInputStreamOperatorTestHarness<String, FrameEvent, StylizedEvent> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT)),
+                e -> e.videoId, Types.STRING);
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    static FrameEvent frame(String video, long seq) {
+        RgbImage img = RgbImage.blank(40, 24);
+        for (int i = 0; i < img.rgb().length; i++) {
+            img.rgb()[i] = (byte) (i * 3 + seq * 5);
+        }
+        FrameEvent e = new FrameEvent();
+        e.videoId = video;
+        e.seq = seq;
+        e.ptsMicros = seq * 40_000;
+        e.width = 40;
+        e.height = 24;
+        e.codec = "PNG";
+        e.payload = ImageCodec.encodePng(img);
+        e.topic = "frames";
+        return e;
+    }
+
+    private void send(FrameEvent e) throws Exception {
+        harness.processElement(new StreamRecord<>(e));
+    }
+
+    private List<String> outputs() {
+        return harness.extractOutputValues().stream().map(s -> s.videoId + ":" + s.seq).collect(Collectors.toList());
+    }
+
+    private List<DeadLetterEvent> deadLetters() {
+        var q = harness.getSideOutput(Outputs.DEAD_LETTERS);
+        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    @Test
+    void reordersWithinTheWindowAndDropsDuplicates() throws Exception {
+        for (long s : new long[] {1, 0, 0, 3, 2, 1, 4}) {
+            send(frame("a", s));
+        }
+        assertThat(outputs()).containsExactly("a:0", "a:1", "a:2", "a:3", "a:4");
+        List<StylizedEvent> out = harness.extractOutputValues();
+        assertThat(out.get(0).meanMask).isNaN();           // Net0 on the first frame
+        assertThat(out.get(1).meanMask).isBetween(0.0, 1.0); // Net1 after it
+        assertThat(ImageCodec.decode(out.get(3).jpeg).width()).isEqualTo(40);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void interleavedVideosKeepTheirOwnOrderAndState() throws Exception {
+        send(frame("a", 0));
+        send(frame("b", 1));
+        send(frame("b", 0));
+        send(frame("a", 1));
+        assertThat(outputs()).containsExactly("a:0", "b:0", "b:1", "a:1");
+    }
+
+    @Test
+    void corruptPayloadIsDeadLetteredAndTheStreamGoesOn() throws Exception {
+        send(frame("a", 0));
+        FrameEvent bad = frame("a", 1);
+        bad.payload = java.util.Arrays.copyOf(bad.payload, 20);
+        send(bad);
+        send(frame("a", 2));
+        assertThat(outputs()).containsExactly("a:0", "a:2");
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.seq).isEqualTo(1);
+            assertThat(d.stage).isEqualTo("stylize");
+            assertThat(d.reason).contains("not a decodable image");
+            assertThat(DecodeFunction.decode(d.value).getSeq()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void dimensionChangeMidStreamAndFarFutureSeqAreDeadLettered() throws Exception {
+        send(frame("a", 0));
+        FrameEvent resized = frame("a", 1);
+        RgbImage big = RgbImage.blank(48, 24);
+        resized.width = 48;
+        resized.payload = ImageCodec.encodePng(big);
+        send(resized);
+        send(frame("a", 500));
+        assertThat(deadLetters()).extracting(d -> d.reason)
+                .anySatisfy(r -> assertThat(r).contains("dimension change"))
+                .anySatisfy(r -> assertThat(r).contains("more than 8 frames ahead"));
+    }
+
+    @Test
+    void missingFrameIsSkippedAfterTheGapTimeout() throws Exception {
+        harness.setProcessingTime(0);
+        send(frame("a", 0));
+        send(frame("a", 2));
+        send(frame("a", 3));
+        assertThat(outputs()).containsExactly("a:0");
+        harness.setProcessingTime(LIMITS.gapTimeoutMillis() + 1);
+        assertThat(outputs()).containsExactly("a:0", "a:2", "a:3");
+    }
+
+    @Test
+    void endOfStreamClearsTheFeatureStateButStillRecognisesDuplicates() throws Exception {
+        send(frame("a", 0));
+        FrameEvent last = frame("a", 1);
+        last.endOfStream = true;
+        send(last);
+        assertThat(harness.numKeyedStateEntries()).isLessThanOrEqualTo(1); // only next-seq is kept
+        send(frame("a", 1));
+        assertThat(outputs()).containsExactly("a:0", "a:1");
+    }
+
+    @Test
+    void stateSurvivesASnapshotAndRestore() throws Exception {
+        send(frame("a", 0));
+        send(frame("a", 1));
+        var snapshot = harness.snapshot(1, 1);
+        send(frame("a", 2));
+        StylizedEvent expected = harness.extractOutputValues().get(2);
+        harness.close();
+
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT)),
+                e -> e.videoId, Types.STRING);
+        harness.initializeState(snapshot);
+        harness.open();
+        send(frame("a", 2));
+        StylizedEvent restored = harness.extractOutputValues().get(0);
+        assertThat(restored.seq).isEqualTo(2);
+        assertThat(restored.meanMask).isEqualTo(expected.meanMask); // Net1 with the restored F^o, not Net0
+        assertThat(restored.jpeg).isEqualTo(expected.jpeg);
+    }
+}
