@@ -47,6 +47,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient ValueState<Long> gapTimer;
     private transient ValueState<Long> lastSeen;
     private transient MapState<Long, FrameEvent> pending;
+    private transient MapState<Long, Boolean> givenUp;
 
     private transient Device device;
     private transient Map<String, ModelBundle> bundles;
@@ -76,6 +77,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         lastSeen = getRuntimeContext().getState(new ValueStateDescriptor<>("last-seen", Long.class));
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", TypeInformation.of(Long.class),
                 TypeInformation.of(FrameEvent.class)));
+        givenUp = getRuntimeContext().getMapState(new MapStateDescriptor<>("given-up", Long.class, Boolean.class));
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         device = Devices.forWorker(subtask);
         bundles = new HashMap<>();
@@ -111,6 +113,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         lastSeen.update(now);
         ctx.timerService().registerProcessingTimeTimer(now + limits.idleTtlMillis());
         long next = nextSeq.value() == null ? 0 : nextSeq.value();
+        if (e.seq < next && givenUp.contains(e.seq)) {
+            givenUp.remove(e.seq);
+            deadLetter(ctx, e, "validate", "frame " + e.seq + " arrived after its gap timeout ("
+                    + limits.gapTimeoutMillis() + " ms): the stream had already moved on");
+            return;
+        }
         if (e.seq < next || pending.contains(e.seq)) {
             duplicates.inc(); // idempotent: this (video, seq) was already taken
             return;
@@ -155,8 +163,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
                     first = Math.min(first, k);
                 }
                 gaps.inc();
-                LOG.warn("video {}: frames {}..{} never arrived, continuing at {}", ctx.getCurrentKey(),
-                        nextSeq.value(), first - 1, first);
+                long from = nextSeq.value() == null ? 0 : nextSeq.value();
+                for (long s = from; s < first; s++) {
+                    givenUp.put(s, true);
+                }
+                LOG.warn("video {}: frames {}..{} never arrived, continuing at {}", ctx.getCurrentKey(), from,
+                        first - 1, first);
                 drain(first, ctx, out);
             }
         }
@@ -250,6 +262,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         stream.clear();
         streamStyle.clear();
         pending.clear();
+        givenUp.clear();
         gapTimer.clear();
         lastSeen.clear();
         // nextSeq stays so that late duplicates of a finished stream are still recognised

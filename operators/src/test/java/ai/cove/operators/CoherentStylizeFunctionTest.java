@@ -128,6 +128,12 @@ class CoherentStylizeFunctionTest {
         assertThat(outputs()).containsExactly("a:0");
         harness.setProcessingTime(LIMITS.gapTimeoutMillis() + 1);
         assertThat(outputs()).containsExactly("a:0", "a:2", "a:3");
+        send(frame("a", 1)); // too late: accounted for as a dead letter, not silently dropped
+        assertThat(outputs()).hasSize(3);
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.seq).isEqualTo(1);
+            assertThat(d.reason).contains("arrived after its gap timeout");
+        });
     }
 
     @Test

@@ -1,0 +1,96 @@
+package ai.cove.job;
+
+import ai.cove.engine.Bundles;
+import ai.cove.operators.CoherentStylizeFunction;
+import ai.cove.operators.DecodeFunction;
+import ai.cove.operators.DeadLetterEvent;
+import ai.cove.operators.FrameEvent;
+import ai.cove.operators.Outputs;
+import ai.cove.operators.RawRecord;
+import ai.cove.operators.StylizedEvent;
+import java.util.HashSet;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The stream job: Kafka frames (key = video id) -> decode/validate -> keyBy(video id) -> keyed
+ * coherent stylization (F^o in keyed state) -> Kafka stylized frames; bad input -> dead letters.
+ */
+public final class CoveJob {
+    private CoveJob() {
+    }
+
+    public static void build(StreamExecutionEnvironment env, JobConfig c) {
+        build(env, c, UnaryOperator.identity());
+    }
+
+    /** {@code tap} sees the decoded frames before keyBy (tests inject failures there). */
+    static void build(StreamExecutionEnvironment env, JobConfig c, UnaryOperator<DataStream<FrameEvent>> tap) {
+        var sourceBuilder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(c.bootstrap())
+                .setTopics(c.inputTopic())
+                .setGroupId(c.groupId())
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new KafkaSerdes.RawIn())
+                .setProperties(withIsolation(c.kafkaProperties()));
+        if (c.bounded()) {
+            sourceBuilder.setBounded(OffsetsInitializer.latest()); // archive replay: stop at today's end
+        }
+        KafkaSource<RawRecord> source = sourceBuilder.build();
+        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-frames")
+                .uid("kafka-frames");
+        SingleOutputStreamOperator<FrameEvent> frames = raw
+                .process(new DecodeFunction(c.limits(), knownStyles(c.style())))
+                .returns(TypeInformation.of(FrameEvent.class)).name("decode").uid("decode");
+        SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(frames)
+                .keyBy(f -> f.videoId)
+                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode()))
+                .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
+        DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
+                .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));
+        stylized.sinkTo(sink(c, "stylized", new KafkaSerdes.StylizedOut(c.outputTopic())))
+                .name("kafka-stylized").uid("kafka-stylized");
+        dead.sinkTo(sink(c, "dead", new KafkaSerdes.DeadLetterOut(c.deadLetterTopic())))
+                .name("kafka-dead-letters").uid("kafka-dead-letters");
+    }
+
+    private static <T> KafkaSink<T> sink(JobConfig c, String name,
+                                         org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> ser) {
+        Properties p = new Properties();
+        p.putAll(c.kafkaProperties());
+        // Must stay below the broker's transaction.max.timeout.ms (15 min by default).
+        p.putIfAbsent("transaction.timeout.ms", "600000");
+        p.putIfAbsent("max.request.size", String.valueOf(Math.max(1 << 20, c.limits().maxPayloadBytes() * 2)));
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(c.bootstrap())
+                .setRecordSerializer(ser)
+                .setDeliveryGuarantee(c.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
+                .setTransactionalIdPrefix(c.groupId() + "-" + name)
+                .setKafkaProducerConfig(p)
+                .build();
+    }
+
+    private static Properties withIsolation(Properties base) {
+        Properties p = new Properties();
+        p.putAll(base);
+        p.putIfAbsent("isolation.level", "read_committed");
+        return p;
+    }
+
+    /** Styles a frame may ask for: the bundles in the models folder plus the job's default. */
+    static Set<String> knownStyles(String defaultStyle) {
+        Set<String> s = new HashSet<>(Bundles.available());
+        s.add(defaultStyle);
+        return s;
+    }
+}

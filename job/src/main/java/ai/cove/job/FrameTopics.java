@@ -1,0 +1,128 @@
+package ai.cove.job;
+
+import ai.cove.engine.ImageCodec;
+import ai.cove.engine.RgbImage;
+import ai.cove.operators.FrameCodec;
+import ai.cove.operators.FrameEvent;
+import ai.cove.schemas.DeadLetter;
+import ai.cove.schemas.StylizedFrame;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Producing input frames to Kafka and reading committed output back: ingest, export, demo, tests. */
+public final class FrameTopics {
+    private FrameTopics() {
+    }
+
+    /** An input frame as the job expects it: JPEG payload, key = video id. */
+    public static FrameEvent jpegFrame(String videoId, long seq, double fps, RgbImage image, boolean last) {
+        FrameEvent e = new FrameEvent();
+        e.videoId = videoId;
+        e.seq = seq;
+        e.ptsMicros = Math.round(seq * 1e6 / fps);
+        e.width = image.width();
+        e.height = image.height();
+        e.codec = "JPEG";
+        e.payload = ImageCodec.encodeJpeg(image, 92);
+        e.endOfStream = last;
+        return e;
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Properties clientProps) {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put("bootstrap.servers", bootstrap);
+        p.put("acks", "all");
+        p.put("enable.idempotence", "true");
+        p.put("max.request.size", String.valueOf(16 << 20));
+        p.put("linger.ms", "5");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public static void send(KafkaProducer<byte[], byte[]> producer, String topic, FrameEvent e) {
+        producer.send(new ProducerRecord<>(topic, e.videoId.getBytes(StandardCharsets.UTF_8), FrameCodec.encode(e)));
+    }
+
+    /** Committed records of a topic, read from the beginning until none arrived for {@code idle}. */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrap, Properties clientProps,
+                                                                     String topic, Duration idle) {
+        return read(bootstrap, clientProps, topic, Integer.MAX_VALUE, idle, null);
+    }
+
+    /** Committed records of a topic once at least {@code count} are there; fails after {@code timeout}. */
+    public static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String bootstrap, Properties clientProps,
+                                                                      String topic, int count, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> out = read(bootstrap, clientProps, topic, count, timeout, timeout);
+        if (out.size() < count) {
+            throw new IllegalStateException("only " + out.size() + " of " + count + " committed records in topic "
+                    + topic + " after " + timeout);
+        }
+        return out;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, Properties clientProps, String topic,
+                                                             int count, Duration idle, Duration timeout) {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put("bootstrap.servers", bootstrap);
+        p.put("group.id", "cove-reader-" + UUID.randomUUID());
+        p.put("auto.offset.reset", "earliest");
+        p.put("enable.auto.commit", "false");
+        p.put("isolation.level", "read_committed");
+        p.put("max.partition.fetch.bytes", String.valueOf(16 << 20));
+        p.put("fetch.max.bytes", String.valueOf(64 << 20));
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        long start = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            long quietSince = System.nanoTime();
+            while (out.size() < count && System.nanoTime() - quietSince < idle.toNanos()
+                    && (timeout == null || System.nanoTime() - start < timeout.toNanos())) {
+                var batch = c.poll(Duration.ofMillis(200));
+                if (!batch.isEmpty()) {
+                    batch.forEach(out::add);
+                    if (timeout == null) {
+                        quietSince = System.nanoTime();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    public static StylizedFrame stylized(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return StylizedFrame.getDecoder().decode(r.value());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a StylizedFrame at offset " + r.offset() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static DeadLetter deadLetter(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return DeadLetter.getDecoder().decode(r.value());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a DeadLetter at offset " + r.offset() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The JPEG of a stylized frame, decoded. */
+    public static RgbImage image(StylizedFrame f) {
+        byte[] jpeg = new byte[f.getJpeg().remaining()];
+        f.getJpeg().duplicate().get(jpeg);
+        return ImageCodec.decode(jpeg);
+    }
+
+}
