@@ -1,0 +1,37 @@
+package ai.cove.cli;
+
+import ai.cove.job.ConfigFile;
+import ai.cove.job.JobConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/** Options every Kafka-facing command shares: where the broker is and the config file. */
+final class KafkaOptions {
+    @Option(names = "--config", description = "job configuration (default: conf/cove.yaml when present)")
+    Path config;
+
+    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides the config file)")
+    String bootstrap;
+
+    /** The config file's settings (or the defaults) with --bootstrap applied. */
+    JobConfig load() {
+        Path file = config;
+        if (file == null) {
+            Path repoDefault = Path.of(System.getProperty("cove.repo", ".")).resolve("conf/cove.yaml");
+            file = Files.isRegularFile(repoDefault) ? repoDefault : null;
+        }
+        JobConfig c = file == null ? JobConfig.defaults("localhost:9092") : ConfigFile.load(file);
+        if (bootstrap == null) {
+            return c;
+        }
+        return new JobConfig(bootstrap, c.inputTopic(), c.outputTopic(), c.deadLetterTopic(), c.groupId(), c.style(),
+                c.mode(), c.exactlyOnce(), c.checkpointMillis(), c.checkpointDir(), c.parallelism(), c.limits(),
+                c.kafkaProperties(), c.bounded());
+    }
+
+    Properties clientProperties() {
+        return load().kafkaProperties();
+    }
+}

@@ -1,0 +1,57 @@
+package ai.cove.job;
+
+import ai.cove.engine.Mode;
+import ai.cove.operators.StreamLimits;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/** Reads conf/cove.yaml into a {@link JobConfig}; missing keys take the built-in defaults. */
+public final class ConfigFile {
+    private ConfigFile() {
+    }
+
+    public static JobConfig load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no configuration file " + file.toAbsolutePath()
+                    + " (see conf/cove.yaml for the format)");
+        }
+        JsonNode n;
+        try {
+            n = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + " is not valid YAML: " + e.getMessage(), e);
+        }
+        return fromTree(n == null ? new ObjectMapper().createObjectNode() : n);
+    }
+
+    static JobConfig fromTree(JsonNode n) {
+        JobConfig d = JobConfig.defaults("localhost:9092");
+        StreamLimits dl = d.limits();
+        JsonNode l = n.path("limits");
+        StreamLimits limits = new StreamLimits(
+                l.path("max_payload_bytes").asInt(dl.maxPayloadBytes()),
+                l.path("max_pixels").asLong(dl.maxPixels()),
+                l.path("reorder_window").asInt(dl.reorderWindow()),
+                l.path("gap_timeout_ms").asLong(dl.gapTimeoutMillis()),
+                l.path("idle_ttl_ms").asLong(dl.idleTtlMillis()));
+        Properties kafka = new Properties();
+        n.path("kafka").fields().forEachRemaining(e -> kafka.setProperty(e.getKey(), e.getValue().asText()));
+        String delivery = n.path("delivery").asText("exactly_once");
+        if (!delivery.equals("exactly_once") && !delivery.equals("at_least_once")) {
+            throw new IllegalArgumentException("delivery must be exactly_once or at_least_once, got " + delivery);
+        }
+        JsonNode t = n.path("topics");
+        return new JobConfig(n.path("bootstrap").asText(d.bootstrap()),
+                t.path("input").asText(d.inputTopic()), t.path("output").asText(d.outputTopic()),
+                t.path("dead_letters").asText(d.deadLetterTopic()), n.path("group_id").asText(d.groupId()),
+                n.path("style").asText(d.style()), Mode.parse(n.path("mode").asText("coherent")),
+                delivery.equals("exactly_once"), n.path("checkpoint").path("interval_ms").asLong(d.checkpointMillis()),
+                n.path("checkpoint").path("dir").isMissingNode() ? null : n.path("checkpoint").path("dir").asText(),
+                n.path("parallelism").asInt(d.parallelism()), limits, kafka, false);
+    }
+}

@@ -1,0 +1,67 @@
+package ai.cove.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.cove.engine.Mode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigFileTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shippedConfigLoadsWithItsDefaults() {
+        JobConfig c = ConfigFile.load(Path.of(System.getProperty("cove.repo", "..")).resolve("conf/cove.yaml"));
+        assertThat(c.inputTopic()).isEqualTo("frames");
+        assertThat(c.outputTopic()).isEqualTo("stylized");
+        assertThat(c.deadLetterTopic()).isEqualTo("dead-letters");
+        assertThat(c.exactlyOnce()).isTrue();
+        assertThat(c.limits().maxPixels()).isEqualTo(3840L * 2160);
+    }
+
+    @Test
+    void everyFieldAndKafkaClientPropertiesPassThrough() throws Exception {
+        Path f = tmp.resolve("c.yaml");
+        Files.writeString(f, """
+                bootstrap: broker:9093
+                topics: {input: in, output: out, dead_letters: dlq}
+                group_id: g
+                style: udnie
+                mode: per-frame
+                delivery: at_least_once
+                checkpoint: {interval_ms: 750, dir: "file:///cp"}
+                parallelism: 4
+                limits: {max_payload_bytes: 1000, max_pixels: 2000, reorder_window: 3, gap_timeout_ms: 40, idle_ttl_ms: 50}
+                kafka:
+                  security.protocol: SASL_SSL
+                  sasl.mechanism: SCRAM-SHA-512
+                  ssl.truststore.location: /etc/ts.jks
+                """);
+        JobConfig c = ConfigFile.load(f);
+        assertThat(c.bootstrap()).isEqualTo("broker:9093");
+        assertThat(c.inputTopic() + c.outputTopic() + c.deadLetterTopic()).isEqualTo("inoutdlq");
+        assertThat(c.groupId()).isEqualTo("g");
+        assertThat(c.style()).isEqualTo("udnie");
+        assertThat(c.mode()).isEqualTo(Mode.PER_FRAME);
+        assertThat(c.exactlyOnce()).isFalse();
+        assertThat(c.checkpointMillis()).isEqualTo(750);
+        assertThat(c.checkpointDir()).isEqualTo("file:///cp");
+        assertThat(c.parallelism()).isEqualTo(4);
+        assertThat(c.limits().reorderWindow()).isEqualTo(3);
+        assertThat(c.limits().gapTimeoutMillis()).isEqualTo(40);
+        assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("ssl.truststore.location", "/etc/ts.jks");
+    }
+
+    @Test
+    void badValuesAreReported() throws Exception {
+        Path f = tmp.resolve("bad.yaml");
+        Files.writeString(f, "delivery: maybe\n");
+        assertThatThrownBy(() -> ConfigFile.load(f)).hasMessageContaining("exactly_once or at_least_once");
+        assertThatThrownBy(() -> ConfigFile.load(tmp.resolve("none.yaml"))).hasMessageContaining("no configuration file");
+    }
+}
