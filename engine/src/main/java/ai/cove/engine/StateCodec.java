@@ -9,14 +9,24 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Serializes {@link StreamState} to bytes (for Flink keyed state and checkpoints), float32 features. */
+/**
+ * Serializes {@link StreamState} to bytes for Flink keyed state and checkpoints. F^o is stored as
+ * float32 or float16 (half the bytes; see docs/BENCHMARKS.md for the measured effect on the output).
+ */
 public final class StateCodec {
     private static final int MAGIC = 0xC0E5_0001;
+
+    /** How F^o is stored. */
+    public enum Precision { FLOAT32, FLOAT16 }
 
     private StateCodec() {
     }
 
     public static byte[] encode(StreamState s) {
+        return encode(s, Precision.FLOAT32);
+    }
+
+    public static byte[] encode(StreamState s, Precision precision) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(
                 64 + s.previous().rgb().length + (s.hasComposite() ? s.composite().length * 4 : 0));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -30,9 +40,8 @@ public final class StateCodec {
             out.writeInt(s.featureWidth());
             out.writeBoolean(s.hasComposite());
             if (s.hasComposite()) {
-                ByteBuffer buf = ByteBuffer.allocate(s.composite().length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(s.composite());
-                out.write(buf.array());
+                out.writeByte(precision.ordinal());
+                out.write(precision == Precision.FLOAT32 ? float32(s.composite()) : float16(s.composite()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -55,14 +64,89 @@ public final class StateCodec {
             int fw = in.readInt();
             float[] composite = null;
             if (in.readBoolean()) {
-                byte[] raw = new byte[c * fh * fw * 4];
+                Precision precision = Precision.values()[in.readByte()];
+                int n = c * fh * fw;
+                byte[] raw = new byte[n * (precision == Precision.FLOAT32 ? 4 : 2)];
                 in.readFully(raw);
-                composite = new float[c * fh * fw];
-                ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(composite);
+                composite = new float[n];
+                ByteBuffer buf = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+                if (precision == Precision.FLOAT32) {
+                    buf.asFloatBuffer().get(composite);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        composite[i] = halfToFloat(buf.getShort());
+                    }
+                }
             }
             return new StreamState(frames, new RgbImage(w, h, rgb), c, fh, fw, composite);
-        } catch (IOException e) {
+        } catch (IOException | ArrayIndexOutOfBoundsException e) {
             throw new IllegalArgumentException("truncated cove stream state: " + e.getMessage(), e);
         }
+    }
+
+    private static byte[] float32(float[] v) {
+        ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        return buf.array();
+    }
+
+    private static byte[] float16(float[] v) {
+        ByteBuffer buf = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+            buf.putShort(floatToHalf(f));
+        }
+        return buf.array();
+    }
+
+    /** IEEE 754 binary16, round to nearest even (Float.floatToFloat16 arrives only in Java 20). */
+    static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xff;
+        int mant = bits & 0x7fffff;
+        if (exp == 0xff) { // Inf or NaN
+            return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
+        }
+        int e = exp - 127 + 15;
+        if (e >= 0x1f) { // overflow -> Inf
+            return (short) (sign | 0x7c00);
+        }
+        if (e <= 0) { // subnormal or zero
+            if (e < -10) {
+                return (short) sign;
+            }
+            mant |= 0x800000;
+            int shift = 14 - e;
+            int half = mant >> shift;
+            int rem = mant & ((1 << shift) - 1);
+            int mid = 1 << (shift - 1);
+            if (rem > mid || (rem == mid && (half & 1) == 1)) {
+                half++;
+            }
+            return (short) (sign | half);
+        }
+        int half = (e << 10) | (mant >> 13);
+        int rem = mant & 0x1fff;
+        if (rem > 0x1000 || (rem == 0x1000 && (half & 1) == 1)) {
+            half++; // may carry into the exponent, which is the correct rounding
+        }
+        return (short) (sign | half);
+    }
+
+    static float halfToFloat(short h) {
+        int sign = (h & 0x8000) << 16;
+        int exp = (h >>> 10) & 0x1f;
+        int mant = h & 0x3ff;
+        if (exp == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            if (mant == 0) {
+                return Float.intBitsToFloat(sign);
+            }
+            float v = mant / 1024f / 16384f; // 2^-14 * mant / 2^10
+            return sign != 0 ? -v : v;
+        }
+        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
     }
 }

@@ -32,4 +32,35 @@ class StateCodecTest {
     void rejectsForeignBytes() {
         assertThatThrownBy(() -> StateCodec.decode(new byte[] {1, 2, 3, 4, 5})).hasMessageContaining("bad magic");
     }
+
+    @Test
+    void float16HalvesTheFeatureBytesWithinHalfPrecision() {
+        float[] f = new float[64 * 10 * 10];
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) (r.nextGaussian() * 4);
+        }
+        StreamState s = new StreamState(3, RgbImage.blank(40, 40), 64, 10, 10, f);
+        byte[] full = StateCodec.encode(s, StateCodec.Precision.FLOAT32);
+        byte[] half = StateCodec.encode(s, StateCodec.Precision.FLOAT16);
+        assertThat(full.length - half.length).isEqualTo(f.length * 2);
+        float[] back = StateCodec.decode(half).composite();
+        for (int i = 0; i < f.length; i++) {
+            assertThat(back[i]).isCloseTo(f[i], org.assertj.core.data.Offset.offset(Math.abs(f[i]) / 1024f + 1e-7f));
+        }
+    }
+
+    @Test
+    void halfConversionMatchesKnownValues() {
+        assertThat(StateCodec.floatToHalf(1.0f)).isEqualTo((short) 0x3c00);
+        assertThat(StateCodec.floatToHalf(-2.0f)).isEqualTo((short) 0xc000);
+        assertThat(StateCodec.floatToHalf(65504f)).isEqualTo((short) 0x7bff);
+        assertThat(StateCodec.floatToHalf(1e6f)).isEqualTo((short) 0x7c00);
+        assertThat(StateCodec.floatToHalf(5.9604645e-8f)).isEqualTo((short) 0x0001);
+        assertThat(StateCodec.halfToFloat((short) 0x3555)).isCloseTo(0.33325195f, org.assertj.core.data.Offset.offset(1e-8f));
+        for (float v : new float[] {0f, 0.1f, -3.75f, 1000.5f, 6.1e-5f, 1e-6f}) {
+            float back = StateCodec.halfToFloat(StateCodec.floatToHalf(v));
+            assertThat(back).isCloseTo(v, org.assertj.core.data.Offset.offset(Math.max(Math.abs(v) / 1024f, 6e-8f)));
+        }
+    }
 }

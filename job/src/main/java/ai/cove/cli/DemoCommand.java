@@ -68,8 +68,8 @@ public final class DemoCommand implements Callable<Integer> {
         Path checkpoints = Files.createTempDirectory("cove-checkpoints");
         Map<String, Object> summary = new LinkedHashMap<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
-            JobConfig config = JobConfig.defaults(kafka.bootstrapServers()).withStyle(style)
-                    .withCheckpointDir(checkpoints.toUri().toString()).withBounded(true);
+            JobConfig config = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(style)
+                    .checkpointDir(checkpoints.toUri().toString()).bounded(true).build();
             Properties client = new Properties();
             EmbeddedKafka.createTopics(config.bootstrap(), client, 2, config.inputTopic(), config.outputTopic());
             EmbeddedKafka.createTopics(config.bootstrap(), client, 1, config.deadLetterTopic());

@@ -26,9 +26,7 @@ final class KafkaOptions {
         if (bootstrap == null) {
             return c;
         }
-        return new JobConfig(bootstrap, c.inputTopic(), c.outputTopic(), c.deadLetterTopic(), c.groupId(), c.style(),
-                c.mode(), c.exactlyOnce(), c.checkpointMillis(), c.checkpointDir(), c.parallelism(), c.limits(),
-                c.kafkaProperties(), c.bounded());
+        return c.toBuilder().bootstrap(bootstrap).build();
     }
 
     Properties clientProperties() {

@@ -42,12 +42,16 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig f = kafka.load();
-        JobConfig c = new JobConfig(f.bootstrap(), or(inputTopic, f.inputTopic()), or(outputTopic, f.outputTopic()),
-                or(deadLetterTopic, f.deadLetterTopic()), f.groupId(), or(style, f.style()),
-                mode != null ? Mode.parse(mode) : f.mode(), !atLeastOnce && f.exactlyOnce(),
-                checkpointMillis != null ? checkpointMillis : f.checkpointMillis(),
-                checkpoints.toAbsolutePath().toUri().toString(), parallelism != null ? parallelism : f.parallelism(),
-                f.limits(), f.kafkaProperties(), false);
+        JobConfig c = f.toBuilder()
+                .topics(or(inputTopic, f.inputTopic()), or(outputTopic, f.outputTopic()),
+                        or(deadLetterTopic, f.deadLetterTopic()))
+                .style(or(style, f.style()))
+                .mode(mode != null ? Mode.parse(mode) : f.mode())
+                .exactlyOnce(!atLeastOnce && f.exactlyOnce())
+                .checkpointMillis(checkpointMillis != null ? checkpointMillis : f.checkpointMillis())
+                .checkpointDir(checkpoints.toAbsolutePath().toUri().toString())
+                .parallelism(parallelism != null ? parallelism : f.parallelism())
+                .build();
         String restore = null;
         if (resume) {
             restore = Checkpoints.latest(checkpoints).map(p -> p.toAbsolutePath().toUri().toString())

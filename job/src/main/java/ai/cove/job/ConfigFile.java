@@ -1,6 +1,7 @@
 package ai.cove.job;
 
 import ai.cove.engine.Mode;
+import ai.cove.engine.StateCodec;
 import ai.cove.operators.StreamLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,12 +47,29 @@ public final class ConfigFile {
             throw new IllegalArgumentException("delivery must be exactly_once or at_least_once, got " + delivery);
         }
         JsonNode t = n.path("topics");
-        return new JobConfig(n.path("bootstrap").asText(d.bootstrap()),
-                t.path("input").asText(d.inputTopic()), t.path("output").asText(d.outputTopic()),
-                t.path("dead_letters").asText(d.deadLetterTopic()), n.path("group_id").asText(d.groupId()),
-                n.path("style").asText(d.style()), Mode.parse(n.path("mode").asText("coherent")),
-                delivery.equals("exactly_once"), n.path("checkpoint").path("interval_ms").asLong(d.checkpointMillis()),
-                n.path("checkpoint").path("dir").isMissingNode() ? null : n.path("checkpoint").path("dir").asText(),
-                n.path("parallelism").asInt(d.parallelism()), limits, kafka, false);
+        JsonNode cp = n.path("checkpoint");
+        return d.toBuilder()
+                .bootstrap(n.path("bootstrap").asText(d.bootstrap()))
+                .topics(t.path("input").asText(d.inputTopic()), t.path("output").asText(d.outputTopic()),
+                        t.path("dead_letters").asText(d.deadLetterTopic()))
+                .groupId(n.path("group_id").asText(d.groupId()))
+                .style(n.path("style").asText(d.style()))
+                .mode(Mode.parse(n.path("mode").asText("coherent")))
+                .exactlyOnce(delivery.equals("exactly_once"))
+                .checkpointMillis(cp.path("interval_ms").asLong(d.checkpointMillis()))
+                .checkpointDir(cp.path("dir").isMissingNode() ? null : cp.path("dir").asText())
+                .parallelism(n.path("parallelism").asInt(d.parallelism()))
+                .limits(limits)
+                .kafkaProperties(kafka)
+                .statePrecision(precision(n.path("state_precision").asText("float16")))
+                .build();
+    }
+
+    private static StateCodec.Precision precision(String s) {
+        return switch (s) {
+            case "float16" -> StateCodec.Precision.FLOAT16;
+            case "float32" -> StateCodec.Precision.FLOAT32;
+            default -> throw new IllegalArgumentException("state_precision must be float16 or float32, got " + s);
+        };
     }
 }

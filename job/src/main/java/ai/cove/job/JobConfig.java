@@ -2,6 +2,7 @@ package ai.cove.job;
 
 import ai.cove.engine.Bundles;
 import ai.cove.engine.Mode;
+import ai.cove.engine.StateCodec;
 import ai.cove.operators.StreamLimits;
 import java.io.Serializable;
 import java.util.Properties;
@@ -13,30 +14,70 @@ import java.util.Properties;
 public record JobConfig(String bootstrap, String inputTopic, String outputTopic, String deadLetterTopic,
                         String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
-                        boolean bounded) implements Serializable {
+                        boolean bounded, StateCodec.Precision statePrecision) implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "cove", Bundles.DEFAULT_STYLE,
-                Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false);
+                Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
+                StateCodec.Precision.FLOAT16);
     }
 
-    public JobConfig withBounded(boolean b) {
-        return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode, exactlyOnce,
-                checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, b);
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    public JobConfig withCheckpointDir(String dir) {
-        return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode, exactlyOnce,
-                checkpointMillis, dir, parallelism, limits, kafkaProperties, bounded);
-    }
+    /** Copy-and-change for configs assembled from file, flags and tests. */
+    public static final class Builder {
+        private String bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, checkpointDir;
+        private Mode mode;
+        private boolean exactlyOnce, bounded;
+        private long checkpointMillis;
+        private int parallelism;
+        private StreamLimits limits;
+        private Properties kafkaProperties;
+        private StateCodec.Precision statePrecision;
 
-    public JobConfig withLimits(StreamLimits l) {
-        return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode, exactlyOnce,
-                checkpointMillis, checkpointDir, parallelism, l, kafkaProperties, bounded);
-    }
+        private Builder(JobConfig c) {
+            bootstrap = c.bootstrap;
+            inputTopic = c.inputTopic;
+            outputTopic = c.outputTopic;
+            deadLetterTopic = c.deadLetterTopic;
+            groupId = c.groupId;
+            style = c.style;
+            mode = c.mode;
+            exactlyOnce = c.exactlyOnce;
+            checkpointMillis = c.checkpointMillis;
+            checkpointDir = c.checkpointDir;
+            parallelism = c.parallelism;
+            limits = c.limits;
+            kafkaProperties = c.kafkaProperties;
+            bounded = c.bounded;
+            statePrecision = c.statePrecision;
+        }
 
-    public JobConfig withStyle(String s) {
-        return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, s, mode, exactlyOnce,
-                checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded);
+        public Builder bootstrap(String v) { bootstrap = v; return this; }
+        public Builder topics(String in, String out, String dead) {
+            inputTopic = in;
+            outputTopic = out;
+            deadLetterTopic = dead;
+            return this;
+        }
+        public Builder groupId(String v) { groupId = v; return this; }
+        public Builder style(String v) { style = v; return this; }
+        public Builder mode(Mode v) { mode = v; return this; }
+        public Builder exactlyOnce(boolean v) { exactlyOnce = v; return this; }
+        public Builder checkpointMillis(long v) { checkpointMillis = v; return this; }
+        public Builder checkpointDir(String v) { checkpointDir = v; return this; }
+        public Builder parallelism(int v) { parallelism = v; return this; }
+        public Builder limits(StreamLimits v) { limits = v; return this; }
+        public Builder kafkaProperties(Properties v) { kafkaProperties = v; return this; }
+        public Builder bounded(boolean v) { bounded = v; return this; }
+        public Builder statePrecision(StateCodec.Precision v) { statePrecision = v; return this; }
+
+        public JobConfig build() {
+            return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode,
+                    exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
+                    statePrecision);
+        }
     }
 }

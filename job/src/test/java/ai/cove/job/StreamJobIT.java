@@ -56,10 +56,12 @@ class StreamJobIT {
     }
 
     private JobConfig config(String name, boolean bounded) throws InterruptedException {
-        JobConfig c = new JobConfig(kafka.bootstrapServers(), name + "-in", name + "-out", name + "-dead", name,
-                BUNDLE, ai.cove.engine.Mode.COHERENT, true, 500, tmp.resolve(name + "-cp").toUri().toString(), 2,
+        JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
+                .topics(name + "-in", name + "-out", name + "-dead").groupId(name).style(BUNDLE)
+                .checkpointMillis(500).checkpointDir(tmp.resolve(name + "-cp").toUri().toString()).parallelism(2)
                 // a long gap timeout: the failover test holds back half of the input on purpose
-                new StreamLimits(1 << 20, 1 << 20, 16, bounded ? 2_000 : 120_000, 600_000), new Properties(), bounded);
+                .limits(new StreamLimits(1 << 20, 1 << 20, 16, bounded ? 2_000 : 120_000, 600_000))
+                .bounded(bounded).build();
         EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 2, c.inputTopic(), c.outputTopic(), c.deadLetterTopic());
         return c;
     }

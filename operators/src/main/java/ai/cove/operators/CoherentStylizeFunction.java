@@ -40,6 +40,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final StreamLimits limits;
     private final String defaultStyle;
     private final Mode mode;
+    private final StateCodec.Precision precision;
 
     private transient ValueState<byte[]> stream;
     private transient ValueState<String> streamStyle;
@@ -62,10 +63,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient volatile double lastMeanMask;
     private transient volatile long lastStateBytes;
 
-    public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode) {
+    public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode,
+                                   StateCodec.Precision precision) {
         this.limits = limits;
         this.defaultStyle = defaultStyle;
         this.mode = mode;
+        this.precision = precision;
     }
 
     @Override
@@ -201,7 +204,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             resets.inc();
         }
         Stylizer.Result r = stylizer(style).step(state, image);
-        byte[] encoded = StateCodec.encode(r.state());
+        byte[] encoded = StateCodec.encode(r.state(), precision);
         stream.update(encoded);
         streamStyle.update(style);
         lastStateBytes = encoded.length;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.Mode;
 import ai.cove.engine.RgbImage;
+import ai.cove.engine.StateCodec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -27,7 +28,7 @@ class CoherentStylizeFunctionTest {
     @BeforeEach
     void open() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT)),
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16)),
                 e -> e.videoId, Types.STRING);
         harness.open();
     }
@@ -157,7 +158,7 @@ class CoherentStylizeFunctionTest {
         harness.close();
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT)),
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16)),
                 e -> e.videoId, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
