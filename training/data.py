@@ -171,13 +171,26 @@ def clip_frames(path: str, size: Tuple[int, int], limit: int = 0) -> List[np.nda
         files = sorted(f for f in glob.glob(os.path.join(path, "*")) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         sources = (cv2.imread(f) for f in files)
     else:
-        cap = cv2.VideoCapture(path)
-        sources = iter(lambda: cap.read()[1], None)
+        sources = _video_frames(path)
     for bgr in sources:
         frames.append(cv2.resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), (w, h), interpolation=cv2.INTER_AREA))
         if limit and len(frames) >= limit:
             break
     return frames
+
+
+def _video_frames(path: str):
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise FileNotFoundError(f"cannot open video {path}")
+    try:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                return
+            yield bgr
+    finally:
+        cap.release()
 
 
 def cached_real_pairs(clip: str, size, cache_dir: str, limit: int = 0, stride: int = 1) -> List[Pair]:

@@ -81,3 +81,14 @@ def test_real_pairs_from_a_shared_clip(shared_data):
     frames = data.clip_frames(os.path.join(shared_data, "video", "bedroom"), (90, 160), limit=2)
     pair = data.real_pair(frames[0], frames[1])
     assert pair.flow.shape == (90, 160, 2) and 0.5 < pair.traceable.mean() <= 1.0
+
+
+def test_clip_frames_reads_and_resizes_a_video_file(shared_data):
+    frames = data.clip_frames(os.path.join(shared_data, "video", "test-sample2.mp4"), (60, 108), limit=4)
+    assert len(frames) == 4 and frames[0].shape == (60, 108, 3) and frames[0].dtype == np.uint8
+
+
+def test_clip_frames_reports_a_missing_video(tmp_path):
+    import pytest
+    with pytest.raises(FileNotFoundError):
+        data.clip_frames(str(tmp_path / "missing.mp4"), (10, 10))

@@ -3,6 +3,7 @@ package ai.cove.cli;
 import ai.cove.engine.Bundles;
 import ai.cove.engine.Devices;
 import ai.cove.engine.ImageCodec;
+import ai.cove.engine.ImageOps;
 import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
 import ai.cove.engine.RgbImage;
@@ -166,7 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
                 RgbImage co = FrameTopics.image(e.getValue());
                 Stylizer.Result base = perFrame.step(state, in);
                 state = base.state();
-                RgbImage row = hconcat(in, base.image(), co);
+                RgbImage row = ImageOps.hconcat(in, base.image(), co);
                 job.write(co);
                 sbs.write(row);
                 if (e.getKey() == coherent.lastKey() / 2) {
@@ -174,22 +175,5 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    static RgbImage hconcat(RgbImage... images) {
-        int h = images[0].height();
-        int w = 0;
-        for (RgbImage i : images) {
-            w += i.width();
-        }
-        byte[] rgb = new byte[w * h * 3];
-        int x0 = 0;
-        for (RgbImage i : images) {
-            for (int y = 0; y < h; y++) {
-                System.arraycopy(i.rgb(), y * i.width() * 3, rgb, (y * w + x0) * 3, i.width() * 3);
-            }
-            x0 += i.width();
-        }
-        return new RgbImage(w, h, rgb);
     }
 }

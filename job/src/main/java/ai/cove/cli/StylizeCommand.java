@@ -8,6 +8,7 @@ import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
 import ai.cove.engine.ProcessMemory;
 import ai.cove.engine.RgbImage;
+import ai.cove.engine.StateCodec;
 import ai.cove.engine.StreamState;
 import ai.cove.engine.Stylizer;
 import ai.cove.engine.VideoSource;
@@ -54,6 +55,10 @@ public final class StylizeCommand implements Callable<Integer> {
     @Option(names = "--report", description = "write a JSON report (timings, mask, memory) here")
     Path report;
 
+    @Option(names = "--state-precision", description = "round-trip F^o through the stream job's state codec "
+            + "each frame, as float16 or float32 (default: keep it in memory)")
+    String statePrecision;
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -66,6 +71,8 @@ public final class StylizeCommand implements Callable<Integer> {
         Device dev = Devices.resolve(device);
         Files.createDirectories(output);
         Stats stats = new Stats();
+        StateCodec.Precision precision = statePrecision == null ? null
+                : StateCodec.Precision.valueOf(statePrecision.toUpperCase());
         try (ModelBundle bundle = ModelBundle.load(spec, dev);
              Stylizer stylizer = Stylizer.create(bundle, m);
              VideoSource source = VideoSource.open(input);
@@ -76,7 +83,7 @@ public final class StylizeCommand implements Callable<Integer> {
                 RgbImage frame;
                 while ((maxFrames <= 0 || stats.frames < maxFrames) && (frame = source.next()) != null) {
                     Stylizer.Result r = stylizer.step(state, frame);
-                    state = r.state();
+                    state = precision == null ? r.state() : roundTrip(r.state(), precision, stats);
                     ImageCodec.write(output.resolve(String.format("%05d.png", stats.frames)), r.image());
                     if (video != null) {
                         writer = writer != null ? writer : new VideoWriter(video, frame.width(), frame.height(), source.frameRate());
@@ -105,6 +112,13 @@ public final class StylizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What the stream job does between frames: F^o to bytes and back. */
+    private static StreamState roundTrip(StreamState s, StateCodec.Precision p, Stats stats) {
+        byte[] bytes = StateCodec.encode(s, p);
+        stats.stateBytes = bytes.length;
+        return StateCodec.decode(bytes);
+    }
+
     private ProgressBar progressBar(VideoSource source, Mode m) {
         long total = source.length();
         if (maxFrames > 0) {
@@ -121,6 +135,7 @@ public final class StylizeCommand implements Callable<Integer> {
         int height;
         long modelNanos;
         double maskSum;
+        long stateBytes = -1;
         long maskCount;
 
         void add(Stylizer.Result r, RgbImage frame) {
@@ -148,6 +163,7 @@ public final class StylizeCommand implements Callable<Integer> {
             rep.put("fps_model", frames / (modelNanos / 1e9));
             rep.put("fps_total", frames / seconds);
             rep.put("mean_mask", maskCount > 0 ? maskSum / maskCount : null);
+            rep.put("state_bytes", stateBytes >= 0 ? stateBytes : null);
             rep.put("rss_bytes_start", rssStart);
             rep.put("rss_bytes_end", rssEnd);
             return rep;

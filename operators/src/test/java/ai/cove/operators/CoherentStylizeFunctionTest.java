@@ -149,6 +149,17 @@ class CoherentStylizeFunctionTest {
     }
 
     @Test
+    void idleStreamStateIsClearedAfterTheTtlAndTheNextFrameStartsWithNet0() throws Exception {
+        harness.setProcessingTime(0);
+        send(frame("a", 0));
+        int entriesWhileActive = harness.numKeyedStateEntries();
+        harness.setProcessingTime(LIMITS.idleTtlMillis() + 1);
+        assertThat(harness.numKeyedStateEntries()).isLessThan(entriesWhileActive);
+        send(frame("a", 1));
+        assertThat(harness.extractOutputValues().get(1).meanMask).isNaN(); // F^o was cleared: Net0 again
+    }
+
+    @Test
     void stateSurvivesASnapshotAndRestore() throws Exception {
         send(frame("a", 0));
         send(frame("a", 1));

@@ -1,0 +1,58 @@
+package ai.cove.engine;
+
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+/** Geometric image operations (OpenCV), each in its own PointerScope. */
+public final class ImageOps {
+    private ImageOps() {
+    }
+
+    /** Area-resampled copy no wider than {@code maxWidth} (aspect kept); the image itself if narrower. */
+    public static RgbImage fitWidth(RgbImage img, int maxWidth) {
+        if (img.width() <= maxWidth) {
+            return img;
+        }
+        int h = Math.max(1, (int) Math.round(img.height() * (double) maxWidth / img.width()));
+        try (PointerScope scope = new PointerScope()) {
+            Mat src = ImageCodec.toBgr(img);
+            Mat dst = new Mat();
+            resize(src, dst, new Size(maxWidth, h), 0, 0, INTER_AREA);
+            return ImageCodec.fromBgr(dst);
+        }
+    }
+
+    /** A {@code w x h} region starting at (x, y). */
+    public static RgbImage region(RgbImage img, int x, int y, int w, int h) {
+        byte[] out = new byte[w * h * 3];
+        for (int r = 0; r < h; r++) {
+            System.arraycopy(img.rgb(), ((y + r) * img.width() + x) * 3, out, r * w * 3, w * 3);
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** Images of one height side by side. */
+    public static RgbImage hconcat(RgbImage... images) {
+        int h = images[0].height();
+        int w = 0;
+        for (RgbImage i : images) {
+            if (i.height() != h) {
+                throw new IllegalArgumentException("hconcat needs one height, got " + i + " and " + images[0]);
+            }
+            w += i.width();
+        }
+        byte[] rgb = new byte[w * h * 3];
+        int x0 = 0;
+        for (RgbImage i : images) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(i.rgb(), y * i.width() * 3, rgb, (y * w + x0) * 3, i.width() * 3);
+            }
+            x0 += i.width();
+        }
+        return new RgbImage(w, h, rgb);
+    }
+}

@@ -1,0 +1,88 @@
+package ai.cove.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.cove.engine.ImageCodec;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.SampleClip;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI commands end to end on generated frames and the engine's tiny fixture bundle. */
+class CliTest {
+    static final String BUNDLE = Path.of(System.getProperty("cove.repo", "..")).resolve(
+            "engine/src/test/resources/fixture/tiny-bundle").toString();
+
+    @TempDir
+    static Path tmp;
+    static Path frames;
+
+    @BeforeAll
+    static void writeFrames() throws Exception {
+        frames = Files.createDirectories(tmp.resolve("clips/generated"));
+        List<RgbImage> clip = SampleClip.generate(93, 61, 6, 0); // odd size on purpose
+        for (int i = 0; i < clip.size(); i++) {
+            ImageCodec.write(frames.resolve(String.format("f%03d.png", i)), clip.get(i));
+        }
+    }
+
+    private static int run(String... args) {
+        return Main.commandLine().execute(args);
+    }
+
+    @Test
+    void stylizeWritesEveryFrameAtInputSizeInBothModesWithTheSameFirstFrame() throws Exception {
+        Path a = tmp.resolve("coherent");
+        Path b = tmp.resolve("per-frame");
+        assertThat(run("stylize", "--input", frames.toString(), "--output", a.toString(), "--style", BUNDLE,
+                "--report", tmp.resolve("a.json").toString(), "--video", tmp.resolve("a.mp4").toString())).isZero();
+        assertThat(run("stylize", "--input", frames.toString(), "--output", b.toString(), "--style", BUNDLE,
+                "--mode", "per-frame", "--report", tmp.resolve("b.json").toString())).isZero();
+        for (int i = 0; i < 6; i++) {
+            RgbImage img = ImageCodec.read(a.resolve(String.format("%05d.png", i)));
+            assertThat(img.width()).isEqualTo(93);
+            assertThat(img.height()).isEqualTo(61);
+        }
+        assertThat(Files.exists(a.resolve("00006.png"))).isFalse();
+        assertThat(ImageCodec.read(a.resolve("00000.png"))).isEqualTo(ImageCodec.read(b.resolve("00000.png")));
+        assertThat(ImageCodec.read(a.resolve("00003.png"))).isNotEqualTo(ImageCodec.read(b.resolve("00003.png")));
+        assertThat(Files.size(tmp.resolve("a.mp4"))).isGreaterThan(0);
+        JsonNode rep = new ObjectMapper().readTree(tmp.resolve("a.json").toFile());
+        for (String field : List.of("frames", "width", "height", "mode", "style", "device", "seconds_model",
+                "seconds_total", "mean_mask")) {
+            assertThat(rep.has(field)).as(field).isTrue();
+        }
+        assertThat(rep.get("frames").asInt()).isEqualTo(6);
+        assertThat(rep.get("mode").asText()).isEqualTo("coherent");
+        assertThat(rep.get("mean_mask").asDouble()).isBetween(0.0, 1.0);
+        assertThat(new ObjectMapper().readTree(tmp.resolve("b.json").toFile()).get("mean_mask").isNull()).isTrue();
+    }
+
+    @Test
+    void stylizeFailsWithAClearMessageForAnUnknownStyle() {
+        assertThat(run("stylize", "--input", frames.toString(), "--output", tmp.resolve("x").toString(),
+                "--style", "no-such-style")).isEqualTo(1);
+    }
+
+    @Test
+    void evalWritesTableCsvAndPlots() throws Exception {
+        Path out = tmp.resolve("eval");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "5",
+                "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString())).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(4); // header, input, per-frame, coherent
+        assertThat(csv.get(2)).contains(",per-frame,");
+        assertThat(csv.get(3)).contains(",coherent,");
+        assertThat(Files.readString(out.resolve("table.md"))).contains("ratio coherent / per-frame");
+        for (String png : List.of("estab_generated_tiny.png", "improvement.png", "crops_generated_tiny.png")) {
+            assertThat(Files.size(out.resolve(png))).as(png).isGreaterThan(1000);
+        }
+        assertThat(Files.list(tmp.resolve("flow-cache/generated-93x61")).count()).isEqualTo(8); // 4 pairs x 2 flows
+    }
+}
