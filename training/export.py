@@ -15,7 +15,7 @@ from typing import Dict, Optional
 
 import torch
 
-from . import networks
+from . import flops, networks
 
 FORMAT_VERSION = 1
 MODULES = ("encoder", "decoder", "flow", "warp", "mask")
@@ -66,6 +66,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "input_range": [0.0, 1.0],
         "flow_source": flow_source,
         "modules": {key: dict(file=key + ".pt", **SIGNATURES[key]) for key in MODULES},
+        "gflops": flops.net_gflops(net),
         "made_by": made_by,
         "metrics": metrics or {},
     }

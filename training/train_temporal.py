@@ -152,8 +152,6 @@ def main(argv=None):
     run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log)
 
     net.eval()
-    with torch.no_grad():
-        val = {k: float(v) for k, v in temporal_terms(net, *PairSource(photos, real, (256, 256), 12345, 0.5).sample(8)).items()}
     made_by = {"command": "python3 -m training.train_temporal " + " ".join(sys.argv[1:] if argv is None else argv),
                "style_run_command": _style_command(args.style_run),
                "data": {"content": args.content, "clips": args.clips},
@@ -161,9 +159,15 @@ def main(argv=None):
                "temporal_wall_seconds": round(time.time() - started),
                "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
     arch = export.architecture_of()
-    path = export.export_bundle(net, args.out, os.path.basename(os.path.normpath(args.out)), args.style_name, arch,
-                                made_by, metrics={"synthetic_and_real_validation_terms": val})
-    print(f"exported {path}; validation terms {val}")
+    name = os.path.basename(os.path.normpath(args.out))
+    # Export before validating, so that a failing validation never loses the trained weights.
+    path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by)
+    with torch.no_grad():
+        sample = PairSource(photos, real, (args.size, args.size), 12345, 0.5).sample(8)
+        val = {k: float(v) for k, v in temporal_terms(net, *sample).items()}
+    export.export_bundle(net, args.out, name, args.style_name, arch, made_by,
+                         metrics={"fresh_sample_terms": val})
+    print(f"exported {path}; terms on freshly sampled pairs (not a held-out clip set) {val}")
 
 
 def _style_command(style_run):

@@ -1,0 +1,237 @@
+package ai.cove.cli;
+
+import ai.cove.engine.BundleSpec;
+import ai.cove.engine.Bundles;
+import ai.cove.engine.Devices;
+import ai.cove.engine.Mode;
+import ai.cove.engine.ModelBundle;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.SampleClip;
+import ai.cove.engine.StateCodec;
+import ai.cove.engine.StreamState;
+import ai.cove.engine.Stylizer;
+import ai.cove.job.EmbeddedKafka;
+import ai.cove.job.FrameTopics;
+import ai.cove.job.JobConfig;
+import ai.cove.job.LocalRunner;
+import ai.cove.operators.FrameEvent;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cove bench}: every figure measured in one run and reported as ratios: coherent vs
+ * per-frame fps, the model's GFLOP/s vs a plain convolution and matmul on the same threads, Kafka +
+ * Flink pipeline vs direct throughput, p50/p99 latency in at-least-once mode, F^o state bytes.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure speed ratios; append them to a report.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--size", split = ",", defaultValue = "640x360", description = "frame sizes WxH (default: ${DEFAULT-VALUE})")
+    List<String> sizes;
+
+    @Option(names = "--frames", defaultValue = "30", description = "frames per measurement (default: ${DEFAULT-VALUE})")
+    int frames;
+
+    @Option(names = "--style", defaultValue = Bundles.DEFAULT_STYLE)
+    String style;
+
+    @Option(names = "--pipeline", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "also measure the Kafka + Flink pipeline (default: on)")
+    boolean pipeline;
+
+    @Option(names = "--out", description = "append a dated Markdown section to this file (e.g. docs/BENCHMARKS.md)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        BundleSpec spec = Bundles.find(style);
+        Device dev = Devices.resolve("auto");
+        StringBuilder md = new StringBuilder();
+        md.append("\n## ").append(LocalDate.now()).append(": `cove bench --size ").append(String.join(",", sizes))
+                .append(" --frames ").append(frames).append(" --style ").append(style).append("`\n\n")
+                .append(String.format(Locale.ROOT, "Machine: %d cores, device %s, bundle %s.%n%n",
+                        Runtime.getRuntime().availableProcessors(), dev, spec.name()));
+        double[] reference = referenceGflops(dev);
+        md.append(String.format(Locale.ROOT, "Reference on the same threads: 3x3 conv 64->64 at 160x90: %.1f GFLOP/s; "
+                + "fp32 matmul 2048^2: %.1f GFLOP/s.%n%n", reference[0], reference[1]));
+        md.append("| size | per-frame fps (model) | coherent fps (model) | coherent / per-frame | per-frame fps (end to end) "
+                + "| coherent fps (end to end) | model GFLOP/s | vs conv | F^o state fp32 / fp16 |\n|---|---|---|---|---|---|---|---|---|\n");
+        double gflopsNet0 = spec.json().path("gflops").path("net0").asDouble(Double.NaN);
+        double directFps = 0;
+        List<RgbImage> pipelineFrames = null;
+        try (ModelBundle bundle = ModelBundle.load(spec, dev)) {
+            for (String size : sizes) {
+                String[] wh = size.toLowerCase(Locale.ROOT).split("x");
+                int w = Integer.parseInt(wh[0]);
+                int h = Integer.parseInt(wh[1]);
+                List<RgbImage> clip = SampleClip.generate(w, h, frames, 0);
+                double[] pf = timeMode(bundle, Mode.PER_FRAME, clip);
+                double[] co = timeMode(bundle, Mode.COHERENT, clip);
+                double modelGflops = gflopsNet0 * (RgbImage.roundUp(w, 16) * RgbImage.roundUp(h, 16)) / (640.0 * 368)
+                        * pf[0];
+                long[] stateBytes = stateBytes(bundle, clip.get(0));
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.1f | **%.0f%%** | %.2f MB / %.2f MB |%n",
+                        size, pf[0], co[0], co[0] / pf[0], pf[1], co[1], modelGflops, 100 * modelGflops / reference[0],
+                        stateBytes[0] / 1e6, stateBytes[1] / 1e6));
+                if (pipelineFrames == null) {
+                    pipelineFrames = clip;
+                    directFps = co[1];
+                }
+            }
+        }
+        if (pipeline) {
+            md.append(pipelineSection(spec, pipelineFrames, directFps));
+        }
+        System.out.println(md);
+        if (out != null) {
+            Files.writeString(out, md, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            System.out.println("appended to " + out);
+        }
+        return 0;
+    }
+
+    /** {model fps, end-to-end fps} over the clip after one warm-up frame. */
+    private static double[] timeMode(ModelBundle bundle, Mode mode, List<RgbImage> clip) {
+        try (Stylizer s = Stylizer.create(bundle, mode)) {
+            s.step(null, clip.get(0));
+            long model = 0;
+            long start = System.nanoTime();
+            StreamState state = null;
+            for (RgbImage f : clip) {
+                Stylizer.Result r = s.step(state, f);
+                state = r.state();
+                model += r.modelNanos();
+            }
+            double total = (System.nanoTime() - start) / 1e9;
+            return new double[] {clip.size() / (model / 1e9), clip.size() / total};
+        }
+    }
+
+    private static long[] stateBytes(ModelBundle bundle, RgbImage frame) {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState st = s.step(null, frame).state();
+            return new long[] {StateCodec.encode(st, StateCodec.Precision.FLOAT32).length,
+                    StateCodec.encode(st, StateCodec.Precision.FLOAT16).length};
+        }
+    }
+
+    /** {conv GFLOP/s, matmul GFLOP/s} with libtorch on this thread. */
+    static double[] referenceGflops(Device dev) {
+        JniUtils.setGradMode(false);
+        try (NDManager m = NDManager.newBaseManager(dev)) {
+            NDArray x = m.randomNormal(new Shape(1, 64, 90, 160));
+            NDArray wgt = m.randomNormal(new Shape(64, 64, 3, 3));
+            NDArray b = m.zeros(new Shape(64));
+            double convFlops = 2.0 * 64 * 64 * 9 * 90 * 160;
+            double conv = best(10, () -> {
+                try (NDManager sub = m.newSubManager()) {
+                    Conv2d.conv2d(x, wgt, b, new Shape(1, 1), new Shape(1, 1)).head().toFloatArray();
+                }
+            });
+            NDArray a = m.randomNormal(new Shape(2048, 2048));
+            double mm = best(3, () -> {
+                try (NDManager sub = m.newSubManager()) {
+                    a.matMul(a).sum().getFloat();
+                }
+            });
+            return new double[] {convFlops / conv / 1e9, 2.0 * 2048 * 2048 * 2048 / mm / 1e9};
+        }
+    }
+
+    private static double best(int reps, Runnable r) {
+        r.run();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < reps; i++) {
+            long t = System.nanoTime();
+            r.run();
+            best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+        return best;
+    }
+
+    /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
+    private String pipelineSection(BundleSpec spec, List<RgbImage> clip, double directFps) throws Exception {
+        Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
+            JobConfig base = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(spec.dir().toString())
+                    .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
+            JobConfig eo = base.toBuilder().topics("bench-in", "bench-out", "bench-dead").groupId("bench-eo")
+                    .bounded(true).build();
+            EmbeddedKafka.createTopics(eo.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
+            send(eo, clip, 0);
+            LocalRunner.start(eo, null).getJobExecutionResult().get();
+            var out = FrameTopics.readCommitted(eo.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2));
+            long first = out.stream().mapToLong(r -> r.timestamp()).min().orElse(0);
+            long last = out.stream().mapToLong(r -> r.timestamp()).max().orElse(0);
+            double pipelineFps = (out.size() - 1) / Math.max(1e-3, (last - first) / 1e3);
+
+            JobConfig alo = base.toBuilder().topics("lat-in", "lat-out", "lat-dead").groupId("bench-alo")
+                    .exactlyOnce(false).build();
+            EmbeddedKafka.createTopics(alo.bootstrap(), new Properties(), 1, "lat-in", "lat-out", "lat-dead");
+            JobClient job = LocalRunner.start(alo, null);
+            double rate = Math.max(0.5, 0.7 * directFps); // below capacity, so latency is not queueing
+            Map<Long, Long> sentAt = send(alo, clip, rate);
+            var latOut = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), "lat-out", clip.size(),
+                    Duration.ofMinutes(10));
+            job.cancel().get();
+            double[] lat = latOut.stream().mapToDouble(r -> r.timestamp() - sentAt.get(FrameTopics.stylized(r).getSeq()))
+                    .sorted().toArray();
+            return String.format(Locale.ROOT, "%nPipeline (in-process Kafka + Flink MiniCluster, %dx%d, %d frames): "
+                    + "exactly-once steady-state throughput %.2f fps vs direct coherent stylize %.2f fps: **%.2f**. "
+                    + "At-least-once latency at %.1f fps input: p50 %.0f ms, p99 %.0f ms.%n",
+                    clip.get(0).width(), clip.get(0).height(), clip.size(), pipelineFps, directFps, pipelineFps / directFps,
+                    rate, percentile(lat, 0.5), percentile(lat, 0.99));
+        }
+    }
+
+    /** Sends the clip as one video; paced at {@code fps} when positive. Returns seq -> broker timestamp. */
+    private static Map<Long, Long> send(JobConfig c, List<RgbImage> clip, double fps) throws Exception {
+        Map<Long, Long> at = new HashMap<>();
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < clip.size(); i++) {
+                if (fps > 0) {
+                    long wait = start + (long) (i * 1e9 / fps) - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing the input clock
+                    }
+                }
+                FrameEvent e = FrameTopics.jpegFrame("bench", i, 25, clip.get(i), i == clip.size() - 1);
+                acks.add(p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(c.inputTopic(),
+                        e.videoId.getBytes(java.nio.charset.StandardCharsets.UTF_8), ai.cove.operators.FrameCodec.encode(e))));
+            }
+            p.flush();
+            for (int i = 0; i < acks.size(); i++) {
+                at.put((long) i, acks.get(i).get().timestamp());
+            }
+        }
+        return at;
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+}
