@@ -218,12 +218,24 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     }
 
     static RgbImage decodePayload(FrameEvent e) {
+        if ("JPEG".equals(e.codec) && !endsWithJpegEoi(e.payload)) {
+            // libjpeg decodes a truncated file with a grey fill and only a warning: reject it here
+            throw new IllegalArgumentException("truncated JPEG: no end-of-image marker in " + e.payload.length + " bytes");
+        }
         RgbImage img = "RAW_RGB24".equals(e.codec) ? new RgbImage(e.width, e.height, e.payload) : ImageCodec.decode(e.payload);
         if (img.width() != e.width || img.height() != e.height) {
             throw new IllegalArgumentException("payload decodes to " + img.width() + "x" + img.height()
                     + " but the frame declares " + e.width + "x" + e.height);
         }
         return img;
+    }
+
+    private static boolean endsWithJpegEoi(byte[] p) {
+        int n = p.length;
+        while (n > 2 && p[n - 1] == 0) {
+            n--; // some encoders pad after EOI
+        }
+        return n >= 4 && (p[n - 2] & 0xff) == 0xFF && (p[n - 1] & 0xff) == 0xD9;
     }
 
     private static StylizedEvent toOutput(FrameEvent e, String style, Stylizer.Result r) {

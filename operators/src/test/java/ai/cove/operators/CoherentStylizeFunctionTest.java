@@ -107,6 +107,22 @@ class CoherentStylizeFunctionTest {
     }
 
     @Test
+    void jpegCutAfterItsHeaderIsRejectedAsTruncated() throws Exception {
+        FrameEvent f = frame("a", 0);
+        f.codec = "JPEG";
+        byte[] jpeg = ImageCodec.encodeJpeg(RgbImage.blank(40, 24), 90);
+        f.payload = java.util.Arrays.copyOf(jpeg, jpeg.length - 20);
+        send(f);
+        assertThat(outputs()).isEmpty();
+        assertThat(deadLetters()).singleElement().satisfies(d -> assertThat(d.reason).contains("truncated JPEG"));
+        FrameEvent ok = frame("a", 1);
+        ok.codec = "JPEG";
+        ok.payload = jpeg;
+        send(ok);
+        assertThat(outputs()).containsExactly("a:1");
+    }
+
+    @Test
     void dimensionChangeMidStreamAndFarFutureSeqAreDeadLettered() throws Exception {
         send(frame("a", 0));
         FrameEvent resized = frame("a", 1);

@@ -1,0 +1,228 @@
+package ai.cove.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.cove.engine.ImageCodec;
+import ai.cove.engine.RgbImage;
+import ai.cove.operators.FrameCodec;
+import ai.cove.operators.FrameEvent;
+import ai.cove.operators.StreamLimits;
+import ai.cove.schemas.DeadLetter;
+import ai.cove.schemas.StylizedFrame;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 10,000 random records across 15 classes of good and bad input through the whole job (Kafka ->
+ * Flink -> Kafka). The job must not fail, and every record must be accounted for: a stylized frame,
+ * a dead letter with its reason, or a documented drop (an exact duplicate).
+ */
+class BadInputFuzzIT {
+    static final String BUNDLE = Path.of(System.getProperty("cove.repo", "..")).resolve(
+            "engine/src/test/resources/fixture/tiny-bundle").toString();
+    static final int RECORDS = 10_000;
+    static final int VIDEOS = 24;
+
+    enum Kind { VALID, DUPLICATE, NOT_AVRO, UNKNOWN_FINGERPRINT, TRUNCATED_JPEG, RANDOM_PAYLOAD, BAD_DIMENSIONS,
+        PIXEL_BOMB, DIMENSION_CHANGE, UNKNOWN_STYLE, FAR_FUTURE_SEQ, NEGATIVE_SEQ, EMPTY_PAYLOAD, OVERSIZED_PAYLOAD,
+        NULL_KEY }
+
+    @TempDir
+    static Path tmp;
+    static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(tmp.resolve("kafka"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        kafka.close();
+    }
+
+    /** Generates the records and what each should become. */
+    static final class Generator {
+        final Random rnd = new Random(20261123);
+        final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        final Map<Kind, Integer> counts = new EnumMap<>(Kind.class);
+        final Map<String, Long> nextSeq = new HashMap<>();
+        final Map<String, List<FrameEvent>> sent = new HashMap<>();
+        final Set<String> expectedOut = new HashSet<>();
+        final RgbImage image;
+        final byte[] jpeg;
+
+        Generator() {
+            byte[] rgb = new byte[24 * 16 * 3];
+            rnd.nextBytes(rgb);
+            image = new RgbImage(24, 16, rgb);
+            jpeg = ImageCodec.encodeJpeg(image, 90);
+        }
+
+        FrameEvent frame(String video, long seq) {
+            FrameEvent e = new FrameEvent();
+            e.videoId = video;
+            e.seq = seq;
+            e.width = 24;
+            e.height = 16;
+            e.codec = "JPEG";
+            e.payload = jpeg;
+            return e;
+        }
+
+        void add(Kind kind, FrameEvent e) {
+            add(kind, e.videoId.getBytes(StandardCharsets.UTF_8), FrameCodec.encode(e));
+        }
+
+        void add(Kind kind, byte[] key, byte[] value) {
+            records.add(new ProducerRecord<>("fuzz-in", key, value));
+            counts.merge(kind, 1, Integer::sum);
+        }
+
+        void generate() {
+            Kind[] kinds = Kind.values();
+            while (records.size() < RECORDS) {
+                String video = "v" + rnd.nextInt(VIDEOS);
+                long seq = nextSeq.getOrDefault(video, 0L);
+                boolean started = sent.containsKey(video); // the stream has F^o (a frame was stylized)
+                Kind kind = rnd.nextDouble() < 0.4 ? Kind.VALID : kinds[1 + rnd.nextInt(kinds.length - 1)];
+                switch (kind) {
+                    case VALID -> consume(kind, frame(video, seq), true);
+                    case DUPLICATE -> {
+                        if (!started) {
+                            continue;
+                        }
+                        List<FrameEvent> s = sent.get(video);
+                        add(kind, s.get(rnd.nextInt(s.size()))); // an exact repeat of a frame already taken
+                    }
+                    case NOT_AVRO -> add(kind, key(video), randomBytes(1 + rnd.nextInt(200)));
+                    case UNKNOWN_FINGERPRINT -> {
+                        byte[] v = FrameCodec.encode(frame(video, seq));
+                        v[2 + rnd.nextInt(8)] ^= (byte) (1 + rnd.nextInt(255));
+                        add(kind, key(video), v);
+                    }
+                    case TRUNCATED_JPEG -> {
+                        FrameEvent e = frame(video, seq);
+                        e.payload = Arrays.copyOf(jpeg, 10 + rnd.nextInt(jpeg.length / 2));
+                        consume(kind, e, false);
+                    }
+                    case RANDOM_PAYLOAD -> {
+                        FrameEvent e = frame(video, seq);
+                        e.payload = randomBytes(1 + rnd.nextInt(500));
+                        consume(kind, e, false);
+                    }
+                    case BAD_DIMENSIONS -> {
+                        FrameEvent e = frame(video, seq);
+                        e.width = -rnd.nextInt(5);
+                        add(kind, e);
+                    }
+                    case PIXEL_BOMB -> {
+                        FrameEvent e = frame(video, seq);
+                        e.width = 100_000;
+                        e.height = 100_000;
+                        add(kind, e);
+                    }
+                    case DIMENSION_CHANGE -> {
+                        if (!started) {
+                            continue;
+                        }
+                        FrameEvent e = frame(video, seq);
+                        e.width = 32;
+                        e.payload = ImageCodec.encodeJpeg(RgbImage.blank(32, 16), 90);
+                        consume(kind, e, false);
+                    }
+                    case UNKNOWN_STYLE -> {
+                        FrameEvent e = frame(video, seq);
+                        e.style = "style-" + rnd.nextInt(1000);
+                        add(kind, e);
+                    }
+                    case FAR_FUTURE_SEQ -> add(kind, frame(video, seq + 1000 + rnd.nextInt(100_000)));
+                    case NEGATIVE_SEQ -> add(kind, frame(video, -1 - rnd.nextInt(1000)));
+                    case EMPTY_PAYLOAD -> {
+                        FrameEvent e = frame(video, seq);
+                        e.payload = new byte[0];
+                        add(kind, e);
+                    }
+                    case OVERSIZED_PAYLOAD -> {
+                        FrameEvent e = frame(video, seq);
+                        e.payload = randomBytes(70_000);
+                        add(kind, e);
+                    }
+                    case NULL_KEY -> add(kind, null, FrameCodec.encode(frame(video, seq)));
+                    default -> throw new IllegalStateException(kind.toString());
+                }
+            }
+        }
+
+        /** A record that reaches the keyed operator in sequence and takes its seq. */
+        private void consume(Kind kind, FrameEvent e, boolean stylized) {
+            add(kind, e);
+            nextSeq.put(e.videoId, e.seq + 1);
+            if (stylized) {
+                sent.computeIfAbsent(e.videoId, k -> new ArrayList<>()).add(e);
+                expectedOut.add(e.videoId + ":" + e.seq);
+            }
+        }
+
+        private byte[] key(String video) {
+            return video.getBytes(StandardCharsets.UTF_8);
+        }
+
+        private byte[] randomBytes(int n) {
+            byte[] b = new byte[n];
+            rnd.nextBytes(b);
+            return b;
+        }
+    }
+
+    @Test
+    void everyRecordIsAccountedForAndTheJobKeepsRunning() throws Exception {
+        Generator g = new Generator();
+        g.generate();
+        assertThat(g.counts.keySet()).hasSizeGreaterThanOrEqualTo(12);
+        JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
+                .topics("fuzz-in", "fuzz-out", "fuzz-dead").groupId("fuzz").style(BUNDLE).bounded(true)
+                .checkpointMillis(1000).checkpointDir(tmp.resolve("cp").toUri().toString()).parallelism(2)
+                .limits(new StreamLimits(64 * 1024, 4096L * 4096, 64, 5_000, 600_000)).build();
+        EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 2, "fuzz-in", "fuzz-out", "fuzz-dead");
+        try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties())) {
+            g.records.forEach(p::send);
+            p.flush();
+        }
+        LocalRunner.start(c, null).getJobExecutionResult().get(); // a failed job throws here
+
+        List<StylizedFrame> out = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "fuzz-out",
+                Duration.ofSeconds(2)).stream().map(FrameTopics::stylized).toList();
+        List<DeadLetter> dead = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "fuzz-dead",
+                Duration.ofSeconds(2)).stream().map(FrameTopics::deadLetter).toList();
+
+        Set<String> outKeys = new HashSet<>();
+        out.forEach(f -> assertThat(outKeys.add(f.getVideoId() + ":" + f.getSeq())).as("exactly once").isTrue());
+        assertThat(outKeys).isEqualTo(g.expectedOut);
+        int invalid = RECORDS - g.counts.get(Kind.VALID) - g.counts.get(Kind.DUPLICATE);
+        assertThat(dead).hasSize(invalid);
+        assertThat(out.size() + dead.size() + g.counts.get(Kind.DUPLICATE)).isEqualTo(RECORDS);
+        assertThat(dead).allSatisfy(d -> assertThat(d.getReason()).isNotBlank());
+        Map<String, Integer> byReason = new HashMap<>();
+        dead.forEach(d -> byReason.merge(d.getReason().replaceAll("[0-9\"-]+", "#").substring(0,
+                Math.min(25, d.getReason().replaceAll("[0-9\"-]+", "#").length())), 1, Integer::sum));
+        assertThat(byReason.size()).as("distinct kinds of reasons: %s", byReason.keySet()).isGreaterThanOrEqualTo(10);
+    }
+}
