@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Stability (e_stab), sharpness and speed of per-frame vs coherent stylization.")
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--clips", required = true, description = "folder of clips (video files or frame folders)")
-    Path clips;
+    @Option(names = "--clips", required = true, split = ",",
+            description = "clips (video files or frame folders) or folders of clips, comma-separated")
+    List<Path> clips;
 
     @Option(names = "--styles", split = ",", description = "bundles to evaluate (default: all in models/)")
     List<String> styles;
@@ -149,16 +150,36 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private List<Path> listClips() throws IOException {
-        if (!Files.isDirectory(clips)) {
-            throw new IllegalArgumentException("--clips " + clips + " is not a folder of clips");
-        }
-        try (Stream<Path> s = Files.list(clips)) {
-            List<Path> l = s.filter(p -> Files.isDirectory(p) || p.toString().toLowerCase(Locale.ROOT).matches(
-                    ".*\\.(mp4|mov|mkv|avi|webm)$")).sorted().toList();
-            if (l.isEmpty()) {
-                throw new IllegalArgumentException("no clips (video files or frame folders) in " + clips);
+        List<Path> found = new ArrayList<>();
+        for (Path p : clips) {
+            if (isClip(p)) {
+                found.add(p);
+            } else if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    s.filter(this::isClip).sorted().forEach(found::add);
+                }
+            } else {
+                throw new IllegalArgumentException("--clips: " + p + " is neither a clip nor a folder of clips");
             }
-            return l;
+        }
+        if (found.isEmpty()) {
+            throw new IllegalArgumentException("no clips (video files or frame folders) in " + clips);
+        }
+        return found;
+    }
+
+    /** A video file, or a folder holding frames directly or in a frames/ subfolder. */
+    private boolean isClip(Path p) {
+        if (Files.isRegularFile(p)) {
+            return p.toString().toLowerCase(Locale.ROOT).matches(".*\\.(mp4|mov|mkv|avi|webm)$");
+        }
+        if (Files.isDirectory(p.resolve("frames"))) {
+            return true;
+        }
+        try (Stream<Path> s = Files.list(p)) {
+            return s.anyMatch(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -136,6 +136,7 @@ public final class StylizeCommand implements Callable<Integer> {
         long modelNanos;
         double maskSum;
         long stateBytes = -1;
+        final Map<Long, Long> rssByFrame = new java.util.TreeMap<>();
         long maskCount;
 
         void add(Stylizer.Result r, RgbImage frame) {
@@ -146,6 +147,9 @@ public final class StylizeCommand implements Callable<Integer> {
             if (r.net1()) {
                 maskSum += r.meanMask();
                 maskCount++;
+            }
+            if (frames == 10 || frames % 100 == 0) {
+                rssByFrame.put(frames, ProcessMemory.rssBytes()); // native memory must stay flat after warm-up
             }
         }
 
@@ -166,6 +170,7 @@ public final class StylizeCommand implements Callable<Integer> {
             rep.put("state_bytes", stateBytes >= 0 ? stateBytes : null);
             rep.put("rss_bytes_start", rssStart);
             rep.put("rss_bytes_end", rssEnd);
+            rep.put("rss_bytes_by_frame", rssByFrame);
             return rep;
         }
     }
