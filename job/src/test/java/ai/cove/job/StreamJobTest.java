@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole job on a MiniCluster against a real in-JVM KRaft broker, read back in read_committed. */
-class StreamJobIT {
+class StreamJobTest {
     static final String BUNDLE = Path.of(System.getProperty("cove.repo", "..")).resolve(
             "engine/src/test/resources/fixture/tiny-bundle").toString();
     static final String[] VIDEOS = {"v1", "v2", "v3"};
@@ -137,7 +137,7 @@ class StreamJobIT {
         assertThat(dead).singleElement().satisfies(d -> {
             assertThat(d.getVideoId()).isEqualTo("v2");
             assertThat(d.getSeq()).isEqualTo(4L);
-            assertThat(d.getReason()).contains("not a decodable image");
+            assertThat(d.getReason()).contains("truncated JPEG");
             assertThat(d.getTopic()).isEqualTo(c.inputTopic());
         });
     }
@@ -195,6 +195,51 @@ class StreamJobIT {
                 StylizedFrame b = got.get(v).get(i);
                 assertThat(b.getJpeg()).as("%s seq %d", v, b.getSeq()).isEqualTo(a.getJpeg());
                 assertThat(b.getMeanMask()).isEqualTo(a.getMeanMask());
+            }
+        }
+    }
+
+    @Test
+    void taskManagerLossRestoresFeatureStateAndGivesTheSameFrames() throws Exception {
+        JobConfig reference = config("tm-reference");
+        ingest(reference);
+        LocalRunner.start(reference, null).getJobExecutionResult().get();
+        Map<String, List<StylizedFrame>> expected = output(reference);
+
+        JobConfig c = config("tm-failover", false);
+        List<FrameEvent> records = records();
+        int half = records.size() / 2;
+        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+        conf.setString("restart-strategy.type", "fixed-delay");
+        conf.setString("restart-strategy.fixed-delay.attempts", "10");
+        conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
+        conf.setString("heartbeat.timeout", "5000");
+        conf.setString("heartbeat.interval", "500");
+        try (var cluster = new org.apache.flink.runtime.minicluster.MiniCluster(
+                new org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder()
+                        .setConfiguration(conf).setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())) {
+            cluster.start();
+            StreamExecutionEnvironment env = LocalRunner.bareEnvironment(c, null);
+            CoveJob.build(env, c);
+            var jobGraph = env.getStreamGraph().getJobGraph();
+            cluster.submitJob(jobGraph).get();
+            send(c, records.subList(0, half));
+            FrameTopics.awaitCommitted(c.bootstrap(), new Properties(), c.outputTopic(), 3, Duration.ofSeconds(60));
+            cluster.terminateTaskManager(0).get(); // a TaskManager process dies mid-stream
+            cluster.startTaskManager();            // and a replacement joins
+            send(c, records.subList(half, records.size()));
+            try {
+                FrameTopics.awaitCommitted(c.bootstrap(), new Properties(), c.outputTopic(), VIDEOS.length * FRAMES - 1,
+                        Duration.ofSeconds(120));
+            } finally {
+                cluster.cancelJob(jobGraph.getJobID()).get();
+            }
+        }
+        Map<String, List<StylizedFrame>> got = output(c);
+        assertCompleteAndOrdered(got);
+        for (String v : VIDEOS) {
+            for (int i = 0; i < got.get(v).size(); i++) {
+                assertThat(got.get(v).get(i).getJpeg()).as("%s #%d", v, i).isEqualTo(expected.get(v).get(i).getJpeg());
             }
         }
     }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Flink -> Kafka). The job must not fail, and every record must be accounted for: a stylized frame,
  * a dead letter with its reason, or a documented drop (an exact duplicate).
  */
-class BadInputFuzzIT {
+class BadInputFuzzTest {
     static final String BUNDLE = Path.of(System.getProperty("cove.repo", "..")).resolve(
             "engine/src/test/resources/fixture/tiny-bundle").toString();
     static final int RECORDS = 10_000;
