@@ -37,6 +37,31 @@ public interface VideoSource extends AutoCloseable {
         return new FileSource(input);
     }
 
+    /** Frames already in memory (generated clips, tests). */
+    static VideoSource of(java.util.List<RgbImage> frames, double fps) {
+        java.util.Iterator<RgbImage> it = frames.iterator();
+        return new VideoSource() {
+            @Override
+            public RgbImage next() {
+                return it.hasNext() ? it.next() : null;
+            }
+
+            @Override
+            public double frameRate() {
+                return fps;
+            }
+
+            @Override
+            public long length() {
+                return frames.size();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     /** A folder of .png/.jpg/.jpeg frames. */
     final class FolderSource implements VideoSource {
         private final List<Path> files;

@@ -1,6 +1,7 @@
 package ai.cove.cli;
 
 import ai.cove.engine.RgbImage;
+import ai.cove.engine.SampleClip;
 import ai.cove.engine.VideoSource;
 import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.FrameTopics;
@@ -28,8 +29,14 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--video-id", required = true, description = "video id (the Kafka key)")
     String videoId;
 
-    @Option(names = "--input", required = true, description = "video file or folder of frames")
+    @Option(names = "--input", description = "video file or folder of frames")
     Path input;
+
+    @Option(names = "--generate", description = "instead of --input: a generated sample clip WxHxN (e.g. 320x180x60)")
+    String generate;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the generated clip")
+    int seed;
 
     @Option(names = "--rate", defaultValue = "max", description = "realtime (the clip's frame rate) or max")
     String rate;
@@ -40,6 +47,15 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--max-frames", defaultValue = "0", description = "stop after N frames (0: all)")
     long maxFrames;
 
+    private VideoSource generated() {
+        String[] p = generate.toLowerCase(java.util.Locale.ROOT).split("x");
+        if (p.length != 3) {
+            throw new IllegalArgumentException("--generate takes WxHxN, got " + generate);
+        }
+        return VideoSource.of(SampleClip.generate(Integer.parseInt(p[0]), Integer.parseInt(p[1]),
+                Integer.parseInt(p[2]), seed), 25.0);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!rate.equals("max") && !rate.equals("realtime")) {
@@ -49,7 +65,10 @@ public final class IngestCommand implements Callable<Integer> {
         String t = topic != null ? topic : c.inputTopic();
         EmbeddedKafka.createTopics(c.bootstrap(), c.kafkaProperties(), 2, t);
         long sent = 0;
-        try (VideoSource src = VideoSource.open(input);
+        if ((input == null) == (generate == null)) {
+            throw new IllegalArgumentException("give exactly one of --input and --generate");
+        }
+        try (VideoSource src = generate != null ? generated() : VideoSource.open(input);
              KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties());
              ProgressBar bar = new ProgressBarBuilder().setTaskName("ingest " + videoId)
                      .setInitialMax(maxFrames > 0 ? maxFrames : src.length()).setStyle(ProgressBarStyle.ASCII)

@@ -56,7 +56,8 @@ public record GroundTruth(List<Flow> forward, List<boolean[]> traceable, String 
         return new GroundTruth(fwd, tr, "provided .flo" + (occ.isEmpty() ? "" : " + occlusion masks"));
     }
 
-    private static GroundTruth deepFlow(List<RgbImage> frames, Path cacheDir, Progress progress) {
+    /** DeepFlow ground truth for consecutive frames, flows cached as .flo files in {@code cacheDir}. */
+    public static GroundTruth deepFlow(List<RgbImage> frames, Path cacheDir, Progress progress) {
         try {
             Files.createDirectories(cacheDir);
         } catch (IOException e) {
