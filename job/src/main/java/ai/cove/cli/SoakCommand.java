@@ -1,0 +1,141 @@
+package ai.cove.cli;
+
+import ai.cove.engine.Bundles;
+import ai.cove.engine.ProcessMemory;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.SampleClip;
+import ai.cove.job.Checkpoints;
+import ai.cove.job.EmbeddedKafka;
+import ai.cove.job.FrameTopics;
+import ai.cove.job.InputLag;
+import ai.cove.job.JobConfig;
+import ai.cove.job.LocalRunner;
+import ai.cove.operators.FrameEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cove soak}: many interleaved streams for a long time against an in-process broker and
+ * MiniCluster; samples heap, RSS, consumer lag and checkpoint size, and reports whether they stay
+ * flat and whether state is cleared after end-of-stream. Not part of the test suite.
+ */
+@Command(name = "soak", mixinStandardHelpOptions = true, description = "Soak benchmark: many streams, memory and lag over time.")
+public final class SoakCommand implements Callable<Integer> {
+    @Option(names = "--streams", defaultValue = "32") int streams;
+    @Option(names = "--minutes", defaultValue = "10") double minutes;
+    @Option(names = "--size", defaultValue = "160x96") String size;
+    @Option(names = "--fps", defaultValue = "0.5", description = "frames per second per stream") double fps;
+    @Option(names = "--video-frames", defaultValue = "40", description = "frames per video before end-of-stream; a new video id follows")
+    int videoFrames;
+    @Option(names = "--style", defaultValue = Bundles.DEFAULT_STYLE) String style;
+    @Option(names = "--out", description = "append a Markdown section to this file") Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        String[] wh = size.split("x");
+        List<RgbImage> clip = SampleClip.generate(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]), videoFrames, 3);
+        Path cp = Files.createTempDirectory("cove-soak-cp");
+        StringBuilder samples = new StringBuilder("| minute | frames in | committed | lag | heap MB | RSS MB | checkpoint KB |\n|---|---|---|---|---|---|---|\n");
+        double[] first = null;
+        double[] last = null;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(Files.createTempDirectory("cove-soak-kafka"))) {
+            JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(style).parallelism(2)
+                    .checkpointDir(cp.toUri().toString()).build();
+            EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 4, c.inputTopic(), c.outputTopic());
+            EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 1, c.deadLetterTopic());
+            JobClient job = LocalRunner.start(c, null);
+            long start = System.nanoTime();
+            long end = start + (long) (minutes * 60e9);
+            long sent = 0;
+            long nextSample = start + 60_000_000_000L;
+            try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties());
+                 InputLag lag = new InputLag(c.bootstrap(), new Properties(), c.inputTopic(), c.groupId())) {
+                // past the time limit, finish the videos in progress so that every one ends with end-of-stream
+                while (System.nanoTime() < end || sent % ((long) streams * videoFrames) != 0) {
+                    long due = start + (long) (sent * 1e9 / (fps * streams));
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing the producers' clock
+                    }
+                    int stream = (int) (sent % streams);
+                    long n = sent / streams; // frames sent so far to this stream slot
+                    long video = n / videoFrames;
+                    int seq = (int) (n % videoFrames);
+                    FrameEvent e = FrameTopics.jpegFrame("s" + stream + "-v" + video, seq, fps, clip.get(seq),
+                            seq == videoFrames - 1);
+                    FrameTopics.send(p, c.inputTopic(), e);
+                    sent++;
+                    if (System.nanoTime() >= nextSample) {
+                        double[] s = sample(lag, cp);
+                        first = first == null ? s : first;
+                        last = s;
+                        samples.append(String.format(Locale.ROOT, "| %.0f | %d | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+                                (System.nanoTime() - start) / 60e9, sent, s[4], s[0], s[1], s[2], s[3]));
+                        System.out.print(samples.substring(samples.lastIndexOf("\n", samples.length() - 2) + 1));
+                        nextSample += 60_000_000_000L;
+                    }
+                }
+                p.flush();
+                // let every video finish (all end with end-of-stream), then measure the state left behind
+                Thread.sleep((long) (videoFrames / fps * 1000) + 15_000); // the last videos run to their end
+                double[] after = sample(lag, cp);
+                samples.append(String.format(Locale.ROOT, "| end | %d | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+                        sent, after[4], after[0], after[1], after[2], after[3]));
+                last = after;
+            }
+            job.cancel().get();
+        }
+        String md = String.format(Locale.ROOT, "%n## %s: `cove soak --streams %d --minutes %s --size %s --fps %s --video-frames %d`%n%n"
+                + "%d streams of %s frames at %s fps each, a new video id after every %d frames (end-of-stream), exactly-once, "
+                + "parallelism 2, one JVM (broker + MiniCluster). Samples once a minute:%n%n%s%n"
+                + "Heap first vs last sample: %.0f -> %.0f MB; RSS %.0f -> %.0f MB; lag at the end %.0f records; "
+                + "checkpoint size after all videos ended: %.0f KB.%n",
+                LocalDate.now(), streams, minutes, size, fps, videoFrames, streams, size, fps, videoFrames, samples,
+                first == null ? Double.NaN : first[1], last[1], first == null ? Double.NaN : first[2], last[2], last[0], last[3]);
+        System.out.println(md);
+        if (out != null) {
+            Files.writeString(out, md, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        return 0;
+    }
+
+    /** {lag, heap MB, RSS MB, latest checkpoint KB, committed input records}. */
+    private static double[] sample(InputLag lag, Path cp) throws Exception {
+        System.gc(); // heap after a collection: what is really retained
+        Runtime rt = Runtime.getRuntime();
+        long[] ec = lag.endAndCommitted();
+        double cpKb = Checkpoints.latest(cp).map(SoakCommand::bytes).orElse(0L) / 1024.0;
+        return new double[] {ec[0] - ec[1], (rt.totalMemory() - rt.freeMemory()) / 1e6, ProcessMemory.rssBytes() / 1e6,
+                cpKb, ec[1]};
+    }
+
+    private static long bytes(Path dir) {
+        // keyed state of the heap backend is written to shared/ files referenced by chk-N; count both
+        try (Stream<Path> s = Files.walk(dir.getParent())) {
+            return s.filter(Files::isRegularFile).filter(f -> !f.toString().contains("/chk-")
+                    || f.startsWith(dir)).mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+}
