@@ -22,6 +22,23 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                 StateCodec.Precision.FLOAT16);
     }
 
+    /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
+    static boolean isSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("key");
+    }
+
+    /** Never prints secret Kafka settings, so a logged config cannot leak credentials. */
+    @Override
+    public String toString() {
+        java.util.Map<String, String> shown = new java.util.TreeMap<>();
+        kafkaProperties.stringPropertyNames().forEach(k -> shown.put(k, isSecret(k) ? "[hidden]" : kafkaProperties.getProperty(k)));
+        return "JobConfig[bootstrap=" + bootstrap + ", topics=" + inputTopic + "/" + outputTopic + "/" + deadLetterTopic
+                + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
+                + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
+                + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision + "]";
+    }
+
     public Builder toBuilder() {
         return new Builder(this);
     }

@@ -64,4 +64,19 @@ class ConfigFileTest {
         assertThatThrownBy(() -> ConfigFile.load(f)).hasMessageContaining("exactly_once or at_least_once");
         assertThatThrownBy(() -> ConfigFile.load(tmp.resolve("none.yaml"))).hasMessageContaining("no configuration file");
     }
+
+    @Test
+    void secretsNeverAppearWhenTheConfigIsPrinted() throws Exception {
+        Path f = tmp.resolve("s.yaml");
+        Files.writeString(f, """
+                kafka:
+                  security.protocol: SASL_SSL
+                  sasl.jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="hunter2";
+                  ssl.key.password: s3cr3t-key
+                  ssl.truststore.password: tru5t
+                """);
+        String printed = ConfigFile.load(f).toString();
+        assertThat(printed).contains("SASL_SSL").contains("[hidden]")
+                .doesNotContain("hunter2").doesNotContain("s3cr3t-key").doesNotContain("tru5t");
+    }
 }
