@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from . import data, export, imageops, losses, networks
+from . import classical, data, export, imageops, losses, networks
 from .progress import Progress
 
 
@@ -54,18 +54,25 @@ class PairSource:
         return data.Pair(p.previous[s], p.current[s], p.flow[s], p.traceable[s])
 
 
-def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable):
+def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network"):
+    """Eq. 4-7 on a two-frame sample. With the classical (DIS) flow source only the mask learns."""
     with torch.no_grad():
         prev_out, prev_feat = net.net0(prev)
         per_frame, _ = net.net0(cur)
     features = net.encoder(cur).detach()
-    pyramid = net.flow.pyramid(prev, cur)
-    warped = networks.warp(prev_feat, pyramid[0])
+    if flow_source == "dis":
+        flow = classical.dis_flow_batch(prev, cur, networks.FEATURE_STRIDE)
+        flow_term = gt_flow.new_zeros(())
+    else:
+        pyramid = net.flow.pyramid(prev, cur)
+        flow = pyramid[0]
+        flow_term = losses.flow_loss(pyramid, gt_flow, traceable)
+    warped = networks.warp(prev_feat, flow)
     mask = net.mask(features, warped)
     out = net.decoder(networks.compose(features, warped, mask))
     terms = {"cohe": losses.coherence_loss(out, prev_out, gt_flow, traceable),
              "occ": losses.occlusion_loss(out, per_frame, traceable),
-             "flow": losses.flow_loss(pyramid, gt_flow, traceable),
+             "flow": flow_term,
              "mask": mask.mean()}
     terms["total"] = sum(losses.TEMPORAL_WEIGHTS[k] * terms[k] for k in losses.TEMPORAL_WEIGHTS)
     return terms
@@ -116,6 +123,8 @@ def main(argv=None):
     p.add_argument("--flow-steps", type=int, default=500)
     p.add_argument("--joint-steps", type=int, default=500)
     p.add_argument("--freeze-flow", action="store_true", help="fixed-flow variant: phase 2 trains the mask only")
+    p.add_argument("--flow-source", choices=["network", "dis"], default="network",
+                   help="dis: classical DIS flow (OpenCV) instead of the flow sub-network; only the mask is trained")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-4)
@@ -145,10 +154,12 @@ def main(argv=None):
         return {"flow": loss, "total": loss}
 
     def joint_step():
-        return temporal_terms(net, *pairs.sample(args.batch))
+        return temporal_terms(net, *pairs.sample(args.batch), flow_source=args.flow_source)
 
-    run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
-    params = list(net.mask.parameters()) + ([] if args.freeze_flow else list(net.flow.parameters()))
+    dis = args.flow_source == "dis"
+    if not dis:
+        run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
+    params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))
     run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log)
 
     net.eval()
@@ -161,11 +172,11 @@ def main(argv=None):
     arch = export.architecture_of()
     name = os.path.basename(os.path.normpath(args.out))
     # Export before validating, so that a failing validation never loses the trained weights.
-    path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by)
+    path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source)
     with torch.no_grad():
         sample = PairSource(photos, real, (args.size, args.size), 12345, 0.5).sample(8)
-        val = {k: float(v) for k, v in temporal_terms(net, *sample).items()}
-    export.export_bundle(net, args.out, name, args.style_name, arch, made_by,
+        val = {k: float(v) for k, v in temporal_terms(net, *sample, flow_source=args.flow_source).items()}
+    export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source,
                          metrics={"fresh_sample_terms": val})
     print(f"exported {path}; terms on freshly sampled pairs (not a held-out clip set) {val}")
 

@@ -41,15 +41,15 @@ public final class Stylizer implements AutoCloseable {
     private final Mode mode;
     private final NDManager base;
     private final Map<ModelBundle.Module, Stage> stages;
-    private final List<Predictor<NDList, NDList>> predictors;
+    private final List<AutoCloseable> owned;
 
     private Stylizer(BundleSpec spec, Mode mode, NDManager base, Map<ModelBundle.Module, Stage> stages,
-                     List<Predictor<NDList, NDList>> predictors) {
+                     List<AutoCloseable> owned) {
         this.spec = spec;
         this.mode = mode;
         this.base = base;
         this.stages = stages;
-        this.predictors = predictors;
+        this.owned = owned;
     }
 
     public static Stylizer create(ModelBundle bundle, Mode mode) {
@@ -78,18 +78,23 @@ public final class Stylizer implements AutoCloseable {
 
         public Stylizer build() {
             Map<ModelBundle.Module, Stage> stages = new EnumMap<>(ModelBundle.Module.class);
-            List<Predictor<NDList, NDList>> predictors = new ArrayList<>();
+            List<AutoCloseable> owned = new ArrayList<>();
+            if (bundle.spec().flowSource().equals("dis") && !overrides.containsKey(ModelBundle.Module.FLOW)) {
+                DisFlow dis = new DisFlow(bundle.spec().featureStride());
+                owned.add(dis);
+                overrides.put(ModelBundle.Module.FLOW, dis);
+            }
             for (ModelBundle.Module m : ModelBundle.Module.values()) {
                 Stage stage = overrides.get(m);
                 if (stage == null) {
                     Predictor<NDList, NDList> p = bundle.newPredictor(m);
-                    predictors.add(p);
+                    owned.add(p);
                     stage = inputs -> predict(p, m, inputs);
                 }
                 stages.put(m, stage);
             }
             NDManager base = NDManager.newBaseManager(bundle.device());
-            return new Stylizer(bundle.spec(), mode, base, stages, predictors);
+            return new Stylizer(bundle.spec(), mode, base, stages, owned);
         }
     }
 
@@ -182,7 +187,13 @@ public final class Stylizer implements AutoCloseable {
 
     @Override
     public void close() {
-        predictors.forEach(Predictor::close);
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot release " + c + ": " + e.getMessage(), e);
+            }
+        }
         base.close();
     }
 }

@@ -1,0 +1,81 @@
+package ai.cove.engine;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2GRAY;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.bytedeco.opencv.opencv_video.DISOpticalFlow;
+
+/**
+ * Classical flow as the FLOW stage (bundles with {@code flow_source: dis}): OpenCV's DIS optical
+ * flow (MEDIUM preset) from the current to the previous frame at full resolution, area-downsampled
+ * to feature resolution and rescaled to feature pixels. training/classical.py computes the same
+ * flow for training the mask. One DIS instance per resolution (one reused across sizes crashed).
+ */
+final class DisFlow implements Stylizer.Stage, AutoCloseable {
+    private final int stride;
+    private final Map<Long, DISOpticalFlow> byResolution = new HashMap<>();
+
+    DisFlow(int stride) {
+        this.stride = stride;
+    }
+
+    @Override
+    public NDArray apply(NDList inputs) {
+        NDArray previous = inputs.get(0);
+        NDArray current = inputs.get(1);
+        int h = (int) current.getShape().get(2);
+        int w = (int) current.getShape().get(3);
+        int fh = h / stride;
+        int fw = w / stride;
+        float[] uv = new float[fh * fw * 2];
+        try (PointerScope scope = new PointerScope()) {
+            Mat flow = new Mat();
+            dis(w, h).calc(gray(current, w, h), gray(previous, w, h), flow);
+            Mat small = new Mat();
+            resize(flow, small, new Size(fw, fh), 0, 0, INTER_AREA);
+            ((FloatBuffer) small.createBuffer()).get(uv);
+        }
+        for (int i = 0; i < uv.length; i++) {
+            uv[i] /= stride; // full-resolution pixels -> feature pixels
+        }
+        return current.getManager().create(uv, new Shape(fh, fw, 2)).transpose(2, 0, 1).expandDims(0);
+    }
+
+    private DISOpticalFlow dis(int w, int h) {
+        return byResolution.computeIfAbsent(((long) w << 32) | h, k -> {
+            DISOpticalFlow d = DISOpticalFlow.create(DISOpticalFlow.PRESET_MEDIUM);
+            d.retainReference(); // lives across frames, outside any PointerScope
+            return d;
+        });
+    }
+
+    /** [1,3,H,W] in [0,1] (made from 8-bit frames) -> 8-bit grey Mat in the caller's PointerScope. */
+    private static Mat gray(NDArray image, int w, int h) {
+        byte[] hwc = image.squeeze(0).transpose(1, 2, 0).mul(255f).add(0.5f).floor()
+                .toType(DataType.UINT8, false).toByteArray();
+        Mat rgb = new Mat(h, w, CV_8UC3);
+        rgb.data().put(hwc);
+        Mat g = new Mat();
+        cvtColor(rgb, g, COLOR_RGB2GRAY);
+        return g;
+    }
+
+    @Override
+    public void close() {
+        byResolution.values().forEach(DISOpticalFlow::releaseReference);
+        byResolution.clear();
+    }
+}

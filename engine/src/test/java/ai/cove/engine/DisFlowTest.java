@@ -1,0 +1,37 @@
+package ai.cove.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class DisFlowTest {
+    static RgbImage shiftedRight(RgbImage src, int dx) {
+        int w = src.width();
+        byte[] out = new byte[src.rgb().length];
+        for (int y = 0; y < src.height(); y++) {
+            for (int x = 0; x < w; x++) {
+                int sx = Math.floorMod(x - dx, w);
+                System.arraycopy(src.rgb(), (y * w + sx) * 3, out, (y * w + x) * 3, 3);
+            }
+        }
+        return new RgbImage(w, src.height(), out);
+    }
+
+    @Test
+    void backwardFlowOfATranslationInFeaturePixels() {
+        RgbImage prev = SampleClip.generate(128, 96, 1, 0).get(0);
+        RgbImage cur = shiftedRight(prev, 8);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(4)) {
+            NDArray flow = dis.apply(new NDList(Stylizer.toTensor(m, prev), Stylizer.toTensor(m, cur)));
+            assertThat(flow.getShape().getShape()).containsExactly(1, 2, 24, 32);
+            float[] u = flow.get(0, 0).toFloatArray();
+            Arrays.sort(u);
+            assertThat(u[u.length / 2]).isCloseTo(-2f, org.assertj.core.data.Offset.offset(0.25f));
+        }
+    }
+}

@@ -1,0 +1,32 @@
+"""Classical optical flow as the flow source (bundles with flow_source "dis"), matching the Java
+engine's DisFlow: OpenCV DIS (MEDIUM) from the current to the previous frame on grey images,
+area-downsampled to feature resolution and divided by the stride (feature pixels)."""
+import cv2
+import numpy as np
+import torch
+
+_DIS = {}
+
+
+def _dis(shape):
+    # one instance per resolution, as in Java (reusing one across sizes crashed there)
+    if shape not in _DIS:
+        _DIS[shape] = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    return _DIS[shape]
+
+
+def dis_backward_flow(previous: np.ndarray, current: np.ndarray, stride: int = 4) -> np.ndarray:
+    """uint8 HWC RGB frames -> float32 [2, H/stride, W/stride] backward flow in feature pixels."""
+    g_prev = cv2.cvtColor(previous, cv2.COLOR_RGB2GRAY)
+    g_cur = cv2.cvtColor(current, cv2.COLOR_RGB2GRAY)
+    flow = _dis(g_cur.shape).calc(g_cur, g_prev, None)
+    h, w = g_cur.shape
+    small = cv2.resize(flow, (w // stride, h // stride), interpolation=cv2.INTER_AREA) / stride
+    return np.ascontiguousarray(small.transpose(2, 0, 1)).astype(np.float32)
+
+
+def dis_flow_batch(previous: torch.Tensor, current: torch.Tensor, stride: int = 4) -> torch.Tensor:
+    """Batched [N,3,H,W] tensors in [0,1] (from 8-bit frames) -> [N,2,H/stride,W/stride]."""
+    to_u8 = lambda t: (t.permute(1, 2, 0) * 255 + 0.5).floor().clamp(0, 255).byte().numpy()
+    return torch.stack([torch.from_numpy(dis_backward_flow(to_u8(p), to_u8(c), stride))
+                        for p, c in zip(previous, current)])
