@@ -42,17 +42,23 @@ public final class SoakCommand implements Callable<Integer> {
     int videoFrames;
     @Option(names = "--style", defaultValue = Bundles.DEFAULT_STYLE) String style;
     @Option(names = "--out", description = "append a Markdown section to this file") Path out;
+    @Option(names = "--bootstrap", description = "use this broker (e.g. one from `cove broker start`) instead of an "
+            + "in-process one, so that RSS is the job's alone") String bootstrap;
 
     @Override
     public Integer call() throws Exception {
         String[] wh = size.split("x");
         List<RgbImage> clip = SampleClip.generate(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]), videoFrames, 3);
         Path cp = Files.createTempDirectory("cove-soak-cp");
+        long run = System.currentTimeMillis();
         StringBuilder samples = new StringBuilder("| minute | frames in | committed | lag | heap MB | RSS MB | checkpoint KB |\n|---|---|---|---|---|---|---|\n");
         double[] first = null;
         double[] last = null;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(Files.createTempDirectory("cove-soak-kafka"))) {
-            JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(style).parallelism(2)
+        try (AutoCloseable kafka = bootstrap != null ? () -> { } : EmbeddedKafka.start(Files.createTempDirectory("cove-soak-kafka"))) {
+            String servers = bootstrap != null ? bootstrap : ((EmbeddedKafka) kafka).bootstrapServers();
+            JobConfig c = JobConfig.defaults(servers).toBuilder().style(style).parallelism(2)
+                    .groupId("cove-soak-" + run)
+                    .topics("soak-frames-" + run, "soak-stylized-" + run, "soak-dead-" + run) // fresh topics per run
                     .checkpointDir(cp.toUri().toString()).build();
             EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 4, c.inputTopic(), c.outputTopic());
             EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 1, c.deadLetterTopic());
@@ -98,12 +104,15 @@ public final class SoakCommand implements Callable<Integer> {
             }
             job.cancel().get();
         }
-        String md = String.format(Locale.ROOT, "%n## %s: `cove soak --streams %d --minutes %s --size %s --fps %s --video-frames %d`%n%n"
+        String md = String.format(Locale.ROOT, "%n## %s: `cove soak --streams %d --minutes %s --size %s --fps %s --video-frames %d"
+                + (bootstrap != null ? " --bootstrap " + bootstrap : "") + "`%n%n"
                 + "%d streams of %s frames at %s fps each, a new video id after every %d frames (end-of-stream), exactly-once, "
-                + "parallelism 2, one JVM (broker + MiniCluster). Samples once a minute:%n%n%s%n"
+                + "parallelism 2, %s. Samples once a minute:%n%n%s%n"
                 + "Heap first vs last sample: %.0f -> %.0f MB; RSS %.0f -> %.0f MB; lag at the end %.0f records; "
                 + "checkpoint size after all videos ended: %.0f KB.%n",
-                LocalDate.now(), streams, minutes, size, fps, videoFrames, streams, size, fps, videoFrames, samples,
+                LocalDate.now(), streams, minutes, size, fps, videoFrames, streams, size, fps, videoFrames,
+                bootstrap != null ? "MiniCluster in this JVM, broker in its own process (" + bootstrap + ")"
+                        : "one JVM (broker + MiniCluster)", samples,
                 first == null ? Double.NaN : first[1], last[1], first == null ? Double.NaN : first[2], last[2], last[0], last[3]);
         System.out.println(md);
         if (out != null) {
