@@ -30,13 +30,26 @@ SIGNATURES = {
 
 
 def architecture_of(channels=(16, 32, 64), residual_blocks=5, flow_width=16, mask_width=16,
-                    style_network="johnson-half") -> Dict:
+                    style_network="johnson-half", split="r1/4(E)") -> Dict:
     return {"style_network": style_network, "channels": list(channels), "residual_blocks": residual_blocks,
-            "split": "r1/4(E)", "flow_network": "flownets-small", "flow_width": flow_width,
+            "split": split, "flow_network": "flownets-small", "flow_width": flow_width,
             "mask_width": mask_width}
 
 
+def split_shape(arch: Dict):
+    """(feature stride, feature channels) of an architecture's split point."""
+    c1, c2, c3 = arch["channels"]
+    stride = networks.SPLITS[arch.get("split", "r1/4(E)")]
+    return stride, {4: c3, 2: c2, 1: c1}[stride]
+
+
 def build_from_architecture(arch: Dict) -> networks.CoherentNet:
+    stride, channels = split_shape(arch)
+    if stride != 4:
+        base = networks.build(tuple(arch["channels"]), arch["residual_blocks"], arch["flow_width"], arch["mask_width"])
+        enc, dec, _, _ = networks.split_style_network(base.encoder, base.decoder, arch["split"])
+        return networks.CoherentNet(enc, dec, networks.FlowAtStride(base.flow, stride),
+                                    networks.MaskNet(channels, arch["mask_width"]))
     if arch["style_network"] == "transformernet":
         from . import byo
         encoder, decoder = byo.TransformerEncoder(), byo.TransformerDecoder()
@@ -60,8 +73,8 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "name": name,
         "style": style,
         "architecture": arch,
-        "feature_channels": arch["channels"][2],
-        "feature_stride": networks.FEATURE_STRIDE,
+        "feature_channels": split_shape(arch)[1],
+        "feature_stride": split_shape(arch)[0],
         "size_multiple": networks.SIZE_MULTIPLE,
         "input_range": [0.0, 1.0],
         "flow_source": flow_source,

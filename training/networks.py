@@ -80,6 +80,56 @@ class StyleDecoder(nn.Module):
         return torch.sigmoid(self.out(self.up(features)))
 
 
+SPLITS = {"r1/4(E)": 4, "r1/2(D)": 2, "r1(D)": 1}
+
+
+class DecoderTail(nn.Module):
+    """The decoder layers after a later split point (the ablation of Chen et al. Table 3)."""
+
+    def __init__(self, up: nn.Module, out: nn.Module):
+        super().__init__()
+        self.up = up
+        self.out = out
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.out(self.up(features)))
+
+
+def split_style_network(encoder: StyleEncoder, decoder: StyleDecoder, split: str):
+    """Re-partitions a trained encoder/decoder at `split`; returns (encoder, decoder, stride, channels).
+    r1/4(E): after the residual blocks (default); r1/2(D): after the first upsampling layer;
+    r1(D): after the second, at full resolution. The weights are shared, not retrained."""
+    if split == "r1/4(E)":
+        return encoder, decoder, 4, decoder.up[0].conv.conv.in_channels
+    if split == "r1/2(D)":
+        return (nn.Sequential(encoder, decoder.up[0]), DecoderTail(nn.Sequential(*decoder.up[1:]), decoder.out), 2,
+                decoder.up[0].conv.conv.out_channels)
+    if split == "r1(D)":
+        return (nn.Sequential(encoder, decoder.up), DecoderTail(nn.Identity(), decoder.out), 1,
+                decoder.up[1].conv.conv.out_channels)
+    raise ValueError(f"unknown split {split}: one of {list(SPLITS)}")
+
+
+class FlowAtStride(nn.Module):
+    """The 1/4-resolution flow sub-network's output resampled to another feature stride."""
+
+    def __init__(self, flow: nn.Module, stride: int):
+        super().__init__()
+        self.flow = flow
+        self.factor = 4.0 / stride
+
+    def pyramid(self, previous: torch.Tensor, current: torch.Tensor) -> List[torch.Tensor]:
+        return self.flow.pyramid(previous, current)
+
+    def resample(self, f: torch.Tensor) -> torch.Tensor:
+        if self.factor == 1.0:
+            return f
+        return self.factor * F.interpolate(f, scale_factor=self.factor, mode="bilinear", align_corners=False)
+
+    def forward(self, previous: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+        return self.resample(self.flow(previous, current))
+
+
 def _conv(cin: int, cout: int, kernel: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, kernel // 2), nn.LeakyReLU(0.1))
 

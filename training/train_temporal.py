@@ -60,12 +60,13 @@ def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flo
         prev_out, prev_feat = net.net0(prev)
         per_frame, _ = net.net0(cur)
     features = net.encoder(cur).detach()
+    stride = cur.shape[-1] // features.shape[-1]
     if flow_source == "dis":
-        flow = classical.dis_flow_batch(prev, cur, networks.FEATURE_STRIDE)
+        flow = classical.dis_flow_batch(prev, cur, stride)
         flow_term = gt_flow.new_zeros(())
     else:
         pyramid = net.flow.pyramid(prev, cur)
-        flow = pyramid[0]
+        flow = net.flow.resample(pyramid[0]) if hasattr(net.flow, "resample") else pyramid[0]
         flow_term = losses.flow_loss(pyramid, gt_flow, traceable)
     warped = networks.warp(prev_feat, flow)
     mask = net.mask(features, warped)
@@ -123,6 +124,8 @@ def main(argv=None):
     p.add_argument("--flow-steps", type=int, default=500)
     p.add_argument("--joint-steps", type=int, default=500)
     p.add_argument("--freeze-flow", action="store_true", help="fixed-flow variant: phase 2 trains the mask only")
+    p.add_argument("--split", choices=list(networks.SPLITS), default="r1/4(E)",
+                   help="layer where features are composed (Table 3 ablation); the style network is re-partitioned")
     p.add_argument("--flow-source", choices=["network", "dis"], default="network",
                    help="dis: classical DIS flow (OpenCV) instead of the flow sub-network; only the mask is trained")
     p.add_argument("--size", type=int, default=128)
@@ -139,6 +142,9 @@ def main(argv=None):
     started = time.time()
     net = networks.build()
     load_style_network(net, args.style_run, args.init)
+    if args.split != "r1/4(E)":
+        enc, dec, stride, channels = networks.split_style_network(net.encoder, net.decoder, args.split)
+        net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride), networks.MaskNet(channels))
     photos = [imageops.read_rgb(f) for f in sorted(glob.glob(os.path.join(args.content, "**", "*.jpg"), recursive=True))]
     if not photos:
         raise SystemExit(f"no .jpg photos under {args.content}")
@@ -169,7 +175,7 @@ def main(argv=None):
                "steps": {"flow": args.flow_steps, "joint": args.joint_steps, "batch": args.batch, "size": args.size},
                "temporal_wall_seconds": round(time.time() - started),
                "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
-    arch = export.architecture_of()
+    arch = export.architecture_of(split=args.split)
     name = os.path.basename(os.path.normpath(args.out))
     # Export before validating, so that a failing validation never loses the trained weights.
     path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source)
