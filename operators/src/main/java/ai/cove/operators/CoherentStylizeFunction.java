@@ -255,14 +255,9 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
 
     private void deadLetter(Context ctx, FrameEvent e, String stage, String reason) {
         deadLetters.inc();
-        DeadLetterEvent d = new DeadLetterEvent();
-        d.key = e.videoId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        d.value = FrameCodec.encode(e);
-        d.topic = e.topic;
-        d.partition = e.partition;
-        d.offset = e.offset;
-        d.stage = stage;
-        d.reason = reason;
+        RawRecord origin = new RawRecord(e.videoId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                FrameCodec.encode(e), e.topic, e.partition, e.offset);
+        DeadLetterEvent d = DeadLetterEvent.of(origin, stage, reason);
         d.videoId = e.videoId;
         d.seq = e.seq;
         ctx.output(Outputs.DEAD_LETTERS, d);
