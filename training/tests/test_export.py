@@ -37,3 +37,18 @@ def test_make_fixture_is_reproducible(tmp_path):
     make_fixture.main(["--out", str(tmp_path / "b")])
     for name in ("coherent_2.png", "per_frame_1.png", "expected.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_frozen_copy_of_a_bundle_gives_the_same_outputs(tmp_path):
+    from training import optimize_bundle
+    torch.manual_seed(0)
+    net = networks.build(channels=(8, 16, 32), residual_blocks=1, flow_width=8, mask_width=8).eval()
+    export.export_bundle(net, str(tmp_path / "a"), "a", "x", export.architecture_of((8, 16, 32), 1, 8, 8), {})
+    optimize_bundle.main([str(tmp_path / "a"), str(tmp_path / "b")])
+    x = torch.rand(1, 3, 32, 48)
+    with torch.no_grad():
+        for key, args in (("encoder", (x,)), ("flow", (x, x))):
+            a = torch.jit.load(str(tmp_path / "a" / (key + ".pt")))(*args)
+            b = torch.jit.load(str(tmp_path / "b" / (key + ".pt")))(*args)
+            assert torch.allclose(a, b, atol=1e-5)
+    assert export.read_meta(str(tmp_path / "b"))["made_by"]["optimized"].startswith("torch.jit.freeze")
