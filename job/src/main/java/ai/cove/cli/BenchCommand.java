@@ -63,6 +63,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "append a dated Markdown section to this file (e.g. docs/BENCHMARKS.md)")
     Path out;
 
+    @Option(names = "--versus", description = "A/B: a second bundle timed in this run, alternating with --style")
+    String versus;
+
     @Override
     public Integer call() throws Exception {
         BundleSpec spec = Bundles.find(style);
@@ -100,6 +103,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (versus != null) {
+            md.append(versusSection(spec, Bundles.find(versus), dev, pipelineFrames));
+        }
         if (pipeline) {
             md.append(pipelineSection(spec, pipelineFrames, directFps));
         }
@@ -109,6 +115,24 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("appended to " + out);
         }
         return 0;
+    }
+
+    /** Same-run A/B of two bundles: three alternating rounds of both modes, model fps ratios B/A. */
+    private static String versusSection(BundleSpec a, BundleSpec b, Device dev, List<RgbImage> clip) {
+        double[][] sums = new double[2][2];
+        try (ModelBundle ma = ModelBundle.load(a, dev); ModelBundle mb = ModelBundle.load(b, dev)) {
+            for (int round = 0; round < 3; round++) {
+                for (int which = 0; which < 2; which++) {
+                    ModelBundle m = which == 0 ? ma : mb;
+                    sums[which][0] += timeMode(m, Mode.PER_FRAME, clip)[0];
+                    sums[which][1] += timeMode(m, Mode.COHERENT, clip)[0];
+                }
+            }
+        }
+        return String.format(Locale.ROOT, "%nA/B in this run (3 alternating rounds, model fps): %s per-frame %.2f, "
+                + "coherent %.2f; %s per-frame %.2f, coherent %.2f; ratio B/A per-frame **%.3f**, coherent **%.3f**.%n",
+                a.name(), sums[0][0] / 3, sums[0][1] / 3, b.name(), sums[1][0] / 3, sums[1][1] / 3,
+                sums[1][0] / sums[0][0], sums[1][1] / sums[0][1]);
     }
 
     /** {model fps, end-to-end fps} over the clip after one warm-up frame. */
