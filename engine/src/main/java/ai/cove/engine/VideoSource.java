@@ -27,6 +27,16 @@ public interface VideoSource extends AutoCloseable {
     @Override
     void close();
 
+    /** Up to {@code max} frames from the current position, in order. */
+    default java.util.List<RgbImage> take(int max) {
+        java.util.List<RgbImage> frames = new java.util.ArrayList<>();
+        RgbImage f;
+        while (frames.size() < max && (f = next()) != null) {
+            frames.add(f);
+        }
+        return frames;
+    }
+
     static VideoSource open(Path input) {
         if (Files.isDirectory(input)) {
             return new FolderSource(input);

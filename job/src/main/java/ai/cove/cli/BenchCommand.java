@@ -243,8 +243,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
                 FrameEvent e = FrameTopics.jpegFrame("bench", i, 25, clip.get(i), i == clip.size() - 1);
-                acks.add(p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(c.inputTopic(),
-                        e.videoId.getBytes(java.nio.charset.StandardCharsets.UTF_8), ai.cove.operators.FrameCodec.encode(e))));
+                acks.add(FrameTopics.send(p, c.inputTopic(), e));
             }
             p.flush();
             for (int i = 0; i < acks.size(); i++) {

@@ -22,7 +22,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,12 +86,14 @@ public final class DemoCommand implements Callable<Integer> {
             summary.put("dead_letters", dead.size());
             summary.put("style", style);
             Map<String, Object> perVideo = new LinkedHashMap<>();
-            for (var e : videos.entrySet()) {
-                TreeMap<Long, StylizedFrame> got = byVideo.getOrDefault(e.getKey(), new TreeMap<>());
-                perVideo.put(e.getKey(), Map.of("frames_in", e.getValue().size(), "frames_out", got.size(),
-                        "in_order_complete", got.size() == e.getValue().size()
-                                && got.lastKey() == e.getValue().size() - 1));
-                writeOutputs(e.getKey(), e.getValue(), got);
+            try (ModelBundle baseline = ModelBundle.load(Bundles.find(style), Devices.resolve("auto"))) {
+                for (var e : videos.entrySet()) {
+                    TreeMap<Long, StylizedFrame> got = byVideo.getOrDefault(e.getKey(), new TreeMap<>());
+                    perVideo.put(e.getKey(), Map.of("frames_in", e.getValue().size(), "frames_out", got.size(),
+                            "in_order_complete", got.size() == e.getValue().size()
+                                    && got.lastKey() == e.getValue().size() - 1));
+                    writeOutputs(baseline, e.getKey(), e.getValue(), got);
+                }
             }
             summary.put("videos", perVideo);
         }
@@ -106,12 +107,9 @@ public final class DemoCommand implements Callable<Integer> {
     private Map<String, List<RgbImage>> sampleVideos() {
         Map<String, List<RgbImage>> videos = new LinkedHashMap<>();
         if (input != null) {
-            List<RgbImage> frames = new ArrayList<>();
+            List<RgbImage> frames;
             try (VideoSource src = VideoSource.open(input)) {
-                RgbImage f;
-                while (frames.size() < this.frames && (f = src.next()) != null) {
-                    frames.add(f);
-                }
+                frames = src.take(this.frames);
             }
             videos.put("clip-a", frames);
             videos.put("clip-b", frames.subList(0, frames.size() / 2));
@@ -151,13 +149,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The job's video, and input | per-frame baseline | coherent (job) side by side. */
-    private void writeOutputs(String video, List<RgbImage> inputs, TreeMap<Long, StylizedFrame> coherent) {
+    private void writeOutputs(ModelBundle bundle, String video, List<RgbImage> inputs,
+                              TreeMap<Long, StylizedFrame> coherent) {
         if (coherent.isEmpty()) {
             return;
         }
         RgbImage first = inputs.get(0);
-        try (ModelBundle bundle = ModelBundle.load(Bundles.find(style), Devices.resolve("auto"));
-             Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME);
+        try (Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME);
              VideoWriter job = new VideoWriter(out.resolve(video + ".mp4"), first.width(), first.height(), 25);
              VideoWriter sbs = new VideoWriter(out.resolve(video + "-side-by-side.mp4"), first.width() * 3,
                      first.height(), 25)) {

@@ -139,14 +139,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     private List<RgbImage> readFrames(Path clip) {
         Path source = Files.isDirectory(clip.resolve("frames")) ? clip.resolve("frames") : clip;
-        List<RgbImage> frames = new ArrayList<>();
         try (VideoSource src = VideoSource.open(source)) {
-            RgbImage f;
-            while (frames.size() < maxFrames && (f = src.next()) != null) {
-                frames.add(ImageOps.fitWidth(f, maxWidth));
-            }
+            return src.take(maxFrames).stream().map(f -> ImageOps.fitWidth(f, maxWidth)).toList();
         }
-        return frames;
     }
 
     private List<Path> listClips() throws IOException {

@@ -4,7 +4,6 @@ import ai.cove.job.ConfigFile;
 import ai.cove.job.JobConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** Options every Kafka-facing command shares: where the broker is and the config file. */
@@ -27,9 +26,5 @@ final class KafkaOptions {
             return c;
         }
         return c.toBuilder().bootstrap(bootstrap).build();
-    }
-
-    Properties clientProperties() {
-        return load().kafkaProperties();
     }
 }

@@ -51,8 +51,10 @@ public final class FrameTopics {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    public static void send(KafkaProducer<byte[], byte[]> producer, String topic, FrameEvent e) {
-        producer.send(new ProducerRecord<>(topic, e.videoId.getBytes(StandardCharsets.UTF_8), FrameCodec.encode(e)));
+    /** Sends a frame keyed by its video id; the future completes with the broker's acknowledgement. */
+    public static java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+            KafkaProducer<byte[], byte[]> producer, String topic, FrameEvent e) {
+        return producer.send(new ProducerRecord<>(topic, e.videoId.getBytes(StandardCharsets.UTF_8), FrameCodec.encode(e)));
     }
 
     /** Committed records of a topic, read from the beginning until none arrived for {@code idle}. */
