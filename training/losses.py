@@ -99,6 +99,11 @@ class StyleLoss(nn.Module):
         fy = self.net(output)
         with torch.no_grad():
             fx = self.net(content)
+        # Under bf16 autocast the networks run in bf16; the statistics need float32.
+        with torch.autocast("cpu", enabled=False):
+            return self._terms(output.float(), [f.float() for f in fy], [f.float() for f in fx])
+
+    def _terms(self, output: torch.Tensor, fy: List[torch.Tensor], fx: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
         raw = self._raw_terms(output, fy)
         terms = {k: sum(v / n.clamp_min(1e-12) for v, n in zip(vals, self.norms[k])) / len(vals)
                  for k, vals in raw.items()}

@@ -81,6 +81,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save-every", type=int, default=100)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--bf16", action="store_true",
+                   help="bfloat16 autocast for the networks (~2x faster on CPUs with AVX512_BF16/AMX)")
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -112,7 +114,8 @@ def main(argv=None):
     progress = Progress(args.steps, "style", initial=step)
     while step < args.steps and not (args.minutes and time.time() - start > args.minutes * 60):
         content = sampler.sample(args.batch)
-        terms = criterion(style_net(content), content)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            terms = criterion(style_net(content), content)
         opt.zero_grad()
         terms["total"].backward()
         opt.step()

@@ -92,3 +92,19 @@ def test_clip_frames_reports_a_missing_video(tmp_path):
     import pytest
     with pytest.raises(FileNotFoundError):
         data.clip_frames(str(tmp_path / "missing.mp4"), (10, 10))
+
+
+def test_style_loss_under_bf16_autocast_keeps_float32_statistics():
+    torch.manual_seed(0)
+    style = torch.rand(1, 3, 64, 64)
+    content = torch.rand(2, 3, 64, 64) * 0.2 + 0.4
+    crit = losses.StyleLoss(losses.RandomMultiScaleNet(filters=8), style,
+                            {"style": 1, "meanstd": 1, "colour": 1, "content": 1, "tv": 0}, content)
+    output = (content + 0.1 * torch.rand_like(content)).requires_grad_()
+    full = crit(output, content)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        half = crit(output, content)
+    assert half["total"].dtype == torch.float32
+    assert abs(float(half["total"]) - float(full["total"])) < 0.05 * float(full["total"])
+    half["total"].backward()
+    assert torch.isfinite(output.grad).all() and float(output.grad.abs().sum()) > 0

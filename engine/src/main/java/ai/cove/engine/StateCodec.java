@@ -49,6 +49,13 @@ public final class StateCodec {
         return bytes.toByteArray();
     }
 
+    /** What {@link #encode(StreamState, Precision)} would produce, in bytes, without encoding. */
+    public static long storedBytes(StreamState s, Precision precision) {
+        long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1;
+        long composite = s.hasComposite() ? 1 + (long) s.composite().length * (precision == Precision.FLOAT32 ? 4 : 2) : 0;
+        return header + s.previous().rgb().length + composite;
+    }
+
     public static StreamState decode(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             if (in.readInt() != MAGIC) {

@@ -39,14 +39,16 @@ public final class Stylizer implements AutoCloseable {
 
     private final BundleSpec spec;
     private final Mode mode;
+    private final StateCodec.Precision statePrecision;
     private final NDManager base;
     private final Map<ModelBundle.Module, Stage> stages;
     private final List<AutoCloseable> owned;
 
-    private Stylizer(BundleSpec spec, Mode mode, NDManager base, Map<ModelBundle.Module, Stage> stages,
-                     List<AutoCloseable> owned) {
+    private Stylizer(BundleSpec spec, Mode mode, StateCodec.Precision statePrecision, NDManager base,
+                     Map<ModelBundle.Module, Stage> stages, List<AutoCloseable> owned) {
         this.spec = spec;
         this.mode = mode;
+        this.statePrecision = statePrecision;
         this.base = base;
         this.stages = stages;
         this.owned = owned;
@@ -65,6 +67,7 @@ public final class Stylizer implements AutoCloseable {
         private final ModelBundle bundle;
         private final Mode mode;
         private final Map<ModelBundle.Module, Stage> overrides = new EnumMap<>(ModelBundle.Module.class);
+        private StateCodec.Precision statePrecision = StateCodec.Precision.FLOAT32;
 
         private Builder(ModelBundle bundle, Mode mode) {
             this.bundle = bundle;
@@ -73,6 +76,15 @@ public final class Stylizer implements AutoCloseable {
 
         public Builder replace(ModelBundle.Module module, Stage stage) {
             overrides.put(module, stage);
+            return this;
+        }
+
+        /**
+         * Rounds the carried F^o to what {@link StateCodec} stores at this precision, so that a
+         * stream restored from a checkpoint continues bit-identically to one that never stopped.
+         */
+        public Builder statePrecision(StateCodec.Precision precision) {
+            statePrecision = precision;
             return this;
         }
 
@@ -94,7 +106,7 @@ public final class Stylizer implements AutoCloseable {
                 stages.put(m, stage);
             }
             NDManager base = NDManager.newBaseManager(bundle.device());
-            return new Stylizer(bundle.spec(), mode, base, stages, owned);
+            return new Stylizer(bundle.spec(), mode, statePrecision, base, stages, owned);
         }
     }
 
@@ -133,9 +145,17 @@ public final class Stylizer implements AutoCloseable {
             Shape fs = composite.getShape();
             long frames = state == null ? 1 : state.frames() + 1;
             StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
-                    mode == Mode.COHERENT ? composite.toFloatArray() : null);
+                    mode == Mode.COHERENT ? carried(composite) : null);
             return new Result(stylized, next, net1, meanMask, modelNanos[0]);
         }
+    }
+
+    /** F^o as it is carried to the next frame: rounded in the tensor library, where it is cheap. */
+    private float[] carried(NDArray composite) {
+        if (statePrecision == StateCodec.Precision.FLOAT16) {
+            return composite.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false).toFloatArray();
+        }
+        return composite.toFloatArray();
     }
 
     /** Eq. 3: F^o = (1 - M) * F + M * F'. */

@@ -63,4 +63,14 @@ class StateCodecTest {
             assertThat(back).isCloseTo(v, org.assertj.core.data.Offset.offset(Math.max(Math.abs(v) / 1024f, 6e-8f)));
         }
     }
+
+    @Test
+    void storedBytesPredictsTheEncodedLength() {
+        StreamState withComposite = new StreamState(2, RgbImage.blank(6, 4), 3, 2, 5, new float[30]);
+        StreamState perFrame = new StreamState(2, RgbImage.blank(6, 4), 3, 2, 5, null);
+        for (StateCodec.Precision p : StateCodec.Precision.values()) {
+            assertThat(StateCodec.storedBytes(withComposite, p)).isEqualTo(StateCodec.encode(withComposite, p).length);
+            assertThat(StateCodec.storedBytes(perFrame, p)).isEqualTo(StateCodec.encode(perFrame, p).length);
+        }
+    }
 }

@@ -135,4 +135,21 @@ class StylizerTest {
             assertThat(resized.state().featureWidth()).isEqualTo(16);
         }
     }
+
+    @Test
+    void float16CarriedStateSurvivesTheCodecExactly() {
+        try (Stylizer half = Stylizer.builder(bundle, Mode.COHERENT).statePrecision(StateCodec.Precision.FLOAT16).build();
+             Stylizer full = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState rounded = half.step(null, inputs.get(0)).state();
+            StreamState exact = full.step(null, inputs.get(0)).state();
+            // what a restore from a checkpoint sees is exactly what the running stream carried
+            byte[] stored = StateCodec.encode(rounded, StateCodec.Precision.FLOAT16);
+            assertThat(StateCodec.decode(stored).composite()).containsExactly(rounded.composite());
+            assertThat(rounded.composite()).isNotEqualTo(exact.composite());
+            for (int i = 0; i < exact.composite().length; i++) {
+                float v = exact.composite()[i];
+                assertThat(rounded.composite()[i]).isCloseTo(v, org.assertj.core.data.Offset.offset(Math.abs(v) / 1024f + 1e-7f));
+            }
+        }
+    }
 }

@@ -55,8 +55,8 @@ public final class StylizeCommand implements Callable<Integer> {
     @Option(names = "--report", description = "write a JSON report (timings, mask, memory) here")
     Path report;
 
-    @Option(names = "--state-precision", description = "round-trip F^o through the stream job's state codec "
-            + "each frame, as float16 or float32 (default: keep it in memory)")
+    @Option(names = "--state-precision", description = "carry F^o as the stream job does at this precision, "
+            + "float16 or float32, and round-trip it through the checkpoint codec each frame (default: keep it in memory)")
     String statePrecision;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
@@ -74,7 +74,8 @@ public final class StylizeCommand implements Callable<Integer> {
         StateCodec.Precision precision = statePrecision == null ? null
                 : StateCodec.Precision.valueOf(statePrecision.toUpperCase());
         try (ModelBundle bundle = ModelBundle.load(spec, dev);
-             Stylizer stylizer = Stylizer.create(bundle, m);
+             Stylizer stylizer = Stylizer.builder(bundle, m)
+                     .statePrecision(precision == null ? StateCodec.Precision.FLOAT32 : precision).build();
              VideoSource source = VideoSource.open(input);
              ProgressBar bar = progressBar(source, m)) {
             VideoWriter writer = null;
@@ -112,7 +113,7 @@ public final class StylizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What the stream job does between frames: F^o to bytes and back. */
+    /** What a stream job restore does: F^o to checkpoint bytes and back. */
     private static StreamState roundTrip(StreamState s, StateCodec.Precision p, Stats stats) {
         byte[] bytes = StateCodec.encode(s, p);
         stats.stateBytes = bytes.length;

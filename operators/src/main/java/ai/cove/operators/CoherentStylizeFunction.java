@@ -42,7 +42,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final Mode mode;
     private final StateCodec.Precision precision;
 
-    private transient ValueState<byte[]> stream;
+    private transient ValueState<StreamState> stream;
     private transient ValueState<String> streamStyle;
     private transient ValueState<Long> nextSeq;
     private transient ValueState<Long> gapTimer;
@@ -73,7 +73,8 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
 
     @Override
     public void open(OpenContext ctx) {
-        stream = getRuntimeContext().getState(new ValueStateDescriptor<>("stream", byte[].class));
+        stream = getRuntimeContext().getState(new ValueStateDescriptor<>("stream-state",
+                new StreamStateSerializer(precision)));
         streamStyle = getRuntimeContext().getState(new ValueStateDescriptor<>("style", String.class));
         nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Long.class));
         gapTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("gap-timer", Long.class));
@@ -103,7 +104,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         return stylizers.computeIfAbsent(style, s -> {
             ModelBundle b = SharedModels.acquire(s, device);
             bundles.put(s, b);
-            Stylizer st = Stylizer.create(b, mode);
+            Stylizer st = Stylizer.builder(b, mode).statePrecision(precision).build();
             st.step(null, RgbImage.blank(64, 64));
             return st;
         });
@@ -192,8 +193,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             deadLetter(ctx, e, "stylize", bad.getMessage());
             return e.endOfStream;
         }
-        byte[] stored = stream.value();
-        StreamState state = stored == null ? null : StateCodec.decode(stored);
+        StreamState state = stream.value();
         if (state != null && (state.previous().width() != image.width() || state.previous().height() != image.height())) {
             deadLetter(ctx, e, "validate", "dimension change mid-stream: " + image.width() + "x" + image.height()
                     + " after " + state.previous().width() + "x" + state.previous().height());
@@ -204,10 +204,9 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             resets.inc();
         }
         Stylizer.Result r = stylizer(style).step(state, image);
-        byte[] encoded = StateCodec.encode(r.state(), precision);
-        stream.update(encoded);
+        stream.update(r.state());
         streamStyle.update(style);
-        lastStateBytes = encoded.length;
+        lastStateBytes = StateCodec.storedBytes(r.state(), precision);
         inferenceMillis.update(r.modelNanos() / 1_000_000);
         if (r.net1()) {
             lastMeanMask = r.meanMask();
