@@ -9,16 +9,22 @@ A bundle is a folder with bundle.json and one TorchScript file per sub-network. 
   mask.pt     forward(features [N,C,h,w], warped [N,C,h,w]) -> mask [N,1,h,w] in [0,1]
 The composition F^o = (1 - M) F + M F' is done by the caller.
 """
+import copy
 import json
 import os
 from typing import Dict, Optional
 
 import torch
+from torch import nn
 
 from . import flops, networks
 
 FORMAT_VERSION = 1
 MODULES = ("encoder", "decoder", "flow", "warp", "mask")
+# Reduced-precision variants: the engine picks bfloat16 on CPUs with native bf16 (AVX512_BF16/AMX),
+# float16 only when asked (GPUs). warp (grid_sample) stays float32 in every variant.
+VARIANTS = {"bfloat16": torch.bfloat16, "float16": torch.float16}
+VARIANT_MODULES = ("encoder", "decoder", "flow", "mask")
 
 SIGNATURES = {
     "encoder": {"inputs": ["image[N,3,H,W]"], "outputs": ["features[N,C,h,w]"]},
@@ -59,9 +65,68 @@ def build_from_architecture(arch: Dict) -> networks.CoherentNet:
                           arch["mask_width"])
 
 
+class ReducedConv(nn.Module):
+    """A convolution computed in a reduced precision between float32 tensors: like autocast, the
+    convolutions (nearly all the FLOPs) run in bf16/fp16 while normalisation and activations stay
+    float32 (instance norm statistics in bf16 lose too much)."""
+
+    def __init__(self, conv: nn.Conv2d, dtype: torch.dtype):
+        super().__init__()
+        self.dtype = dtype
+        self.conv = copy.deepcopy(conv).to(dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.to(self.dtype)).float()
+
+
+class Contiguous(nn.Module):
+    """Returns a standard-layout tensor: reduced-precision oneDNN convolutions may hand back
+    channels-last strides, which a caller reading raw memory would scramble."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module(x).contiguous()
+
+
+class ContiguousPair(nn.Module):
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return self.module(a, b).contiguous()
+
+
+def reduced_copy(module: nn.Module, dtype: torch.dtype) -> nn.Module:
+    """A copy of module whose every Conv2d runs in dtype."""
+    out = copy.deepcopy(module)
+    for name, child in list(out.named_modules()):
+        for key, sub in list(child._modules.items()):
+            if isinstance(sub, nn.Conv2d):
+                child._modules[key] = ReducedConv(sub, dtype)
+    return out
+
+
+def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict[str, str]:
+    """Scripts the reduced-precision copies of a bundle's sub-networks; returns module -> file."""
+    dtype = VARIANTS[variant]
+    files = {}
+    for key in VARIANT_MODULES:
+        files[key] = f"{key}.{variant}.pt"
+        reduced = reduced_copy(getattr(net, key), dtype)
+        wrapped = ContiguousPair(reduced) if key in ("flow", "mask") else Contiguous(reduced)
+        torch.jit.save(torch.jit.script(wrapped.eval()), os.path.join(out_dir, files[key]))
+    return files
+
+
 def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str, arch: Dict,
-                  made_by: Dict, flow_source: str = "network", metrics: Optional[Dict] = None) -> str:
-    """Scripts every sub-network into out_dir and writes bundle.json; returns the bundle.json path."""
+                  made_by: Dict, flow_source: str = "network", metrics: Optional[Dict] = None,
+                  variants=("bfloat16",)) -> str:
+    """Scripts every sub-network (float32, plus the given reduced-precision variants) into out_dir
+    and writes bundle.json; returns the bundle.json path."""
     os.makedirs(out_dir, exist_ok=True)
     net = net.eval()
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
@@ -79,6 +144,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "input_range": [0.0, 1.0],
         "flow_source": flow_source,
         "modules": {key: dict(file=key + ".pt", **SIGNATURES[key]) for key in MODULES},
+        "variants": {v: write_variant(net, out_dir, v) for v in variants},
         "gflops": flops.net_gflops(net),
         "made_by": made_by,
         "metrics": metrics or {},

@@ -1,33 +1,86 @@
-"""Fast-path experiment: writes a copy of a bundle whose TorchScript modules are frozen
-(torch.jit.freeze: weights inlined as constants, conv+bias folded, dead code removed).
+"""Fast-path tools for an existing bundle.
 
-    python3 -m training.optimize_bundle models/candy /tmp/candy-frozen
+Add a reduced-precision variant in place (the engine picks bfloat16 on CPUs with AVX512_BF16/AMX,
+float16 only when asked; measure with `cove bench --style B --precision float32 --versus B`):
 
-Measure with `cove bench --style <copy> --no-pipeline` against the original (docs/BENCHMARKS.md).
+    python3 -m training.optimize_bundle models/candy --add-variant bfloat16
+
+Experiments that write a transformed copy, to compare with `cove bench --style A --versus COPY`:
+
+    python3 -m training.optimize_bundle models/candy --copy-to /tmp/candy-frozen --freeze
+    python3 -m training.optimize_bundle models/candy --copy-to /tmp/candy-cl --channels-last
+
+--freeze         torch.jit.freeze every module (weights inlined as constants, conv+bias folded).
+--channels-last  encoder and decoder in channels-last memory format.
 """
+import argparse
 import json
 import os
-import shutil
-import sys
 
 import torch
+from torch import nn
 
-from . import export
+from . import export, networks
+
+
+class ChannelsLast(nn.Module):
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module.to(memory_format=torch.channels_last)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module(x.contiguous(memory_format=torch.channels_last)).contiguous()
+
+
+def write_meta(bundle_dir: str, meta) -> None:
+    with open(os.path.join(bundle_dir, "bundle.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+
+
+def add_variant(bundle_dir: str, variant: str) -> None:
+    if variant not in export.VARIANTS:
+        raise SystemExit(f"unknown variant {variant!r}: choose from {sorted(export.VARIANTS)}")
+    meta = export.read_meta(bundle_dir)
+    meta.setdefault("variants", {})[variant] = export.write_variant(export.load_bundle(bundle_dir), bundle_dir, variant)
+    meta.setdefault("made_by", {})[f"{variant}_variant"] = f"python3 -m training.optimize_bundle {bundle_dir} --add-variant {variant}"
+    write_meta(bundle_dir, meta)
+
+
+def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool) -> str:
+    os.makedirs(dst, exist_ok=True)
+    net = export.load_bundle(src)
+    modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
+               "mask": net.mask}
+    for key, module in modules.items():
+        if channels_last and key in ("encoder", "decoder"):
+            module = ChannelsLast(module)
+        scripted = torch.jit.script(module.eval())
+        torch.jit.save(torch.jit.freeze(scripted) if freeze else scripted, os.path.join(dst, key + ".pt"))
+    steps = [s for s, on in (("torch.jit.freeze", freeze), ("channels-last encoder+decoder", channels_last)) if on]
+    meta = export.read_meta(src)
+    meta["name"] = os.path.basename(os.path.normpath(dst))
+    meta.pop("variants", None)  # the copy is float32 only
+    meta.setdefault("made_by", {})["optimized"] = ", ".join(steps or ["re-scripted"]) + " of " + src
+    write_meta(dst, meta)
+    return meta["made_by"]["optimized"]
 
 
 def main(argv=None):
-    src, dst = (argv if argv is not None else sys.argv[1:])[:2]
-    os.makedirs(dst, exist_ok=True)
-    for key in export.MODULES:
-        module = torch.jit.load(os.path.join(src, key + ".pt"), map_location="cpu").eval()
-        torch.jit.save(torch.jit.freeze(module), os.path.join(dst, key + ".pt"))
-    meta = export.read_meta(src)
-    meta["name"] = os.path.basename(os.path.normpath(dst))
-    meta.setdefault("made_by", {})["optimized"] = "torch.jit.freeze of " + src
-    with open(os.path.join(dst, "bundle.json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-    print(f"wrote frozen copy of {src} to {dst}")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("bundle", help="bundle folder")
+    p.add_argument("--add-variant", choices=sorted(export.VARIANTS), help="add a reduced-precision variant in place")
+    p.add_argument("--copy-to", help="write a transformed float32 copy here")
+    p.add_argument("--freeze", action="store_true")
+    p.add_argument("--channels-last", action="store_true")
+    args = p.parse_args(argv)
+    if not args.add_variant and not args.copy_to:
+        p.error("give --add-variant or --copy-to")
+    if args.add_variant:
+        add_variant(args.bundle, args.add_variant)
+        print(f"added the {args.add_variant} variant to {args.bundle}")
+    if args.copy_to:
+        print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last), "->", args.copy_to)
 
 
 if __name__ == "__main__":

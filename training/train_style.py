@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import torch
 
-from . import imageops, losses, networks
+from . import export, imageops, losses, networks
 from .progress import Progress
 
 WEIGHTS = {"style": 4.0, "meanstd": 1.0, "colour": 1.0, "content": 2.0, "tv": 0.0}
@@ -81,6 +81,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save-every", type=int, default=100)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-bundle", help="start from this bundle's style network (warm start: a trained network "
+                   "already preserves content, so a new style converges in fewer steps)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast for the networks (~2x faster on CPUs with AVX512_BF16/AMX)")
     args = p.parse_args(argv)
@@ -90,6 +92,15 @@ def main(argv=None):
     os.makedirs(args.run, exist_ok=True)
     net = networks.build()
     style_net = torch.nn.Sequential(net.encoder, net.decoder)
+    if args.init_bundle and not (args.resume and os.path.exists(os.path.join(args.run, "checkpoint.pt"))):
+        arch = export.read_meta(args.init_bundle)["architecture"]
+        if arch.get("split", "r1/4(E)") != "r1/4(E)" or arch["style_network"] != "johnson-half":
+            raise SystemExit(f"--init-bundle needs a johnson-half bundle split at r1/4(E), {args.init_bundle} is "
+                             f"{arch['style_network']} at {arch.get('split')}")
+        init = export.load_bundle(args.init_bundle)
+        net.encoder.load_state_dict(init.encoder.state_dict())
+        net.decoder.load_state_dict(init.decoder.state_dict())
+        print(f"warm start from {args.init_bundle}")
     opt = torch.optim.Adam(style_net.parameters(), lr=args.lr)
     sampler = CropSampler(list_images(args.content), args.size, args.seed)
     loss_net = losses.TorchScriptFeatureNet(args.loss_net) if args.loss_net else losses.RandomMultiScaleNet()

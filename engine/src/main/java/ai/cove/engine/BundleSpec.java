@@ -63,11 +63,27 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
                         + "); every bundle needs " + MODULES);
             }
         }
+        json.path("variants").fields().forEachRemaining(v -> v.getValue().fields().forEachRemaining(m -> {
+            if (!Files.isRegularFile(dir.resolve(m.getValue().asText()))) {
+                throw new BundleException("bundle " + dir + " lists a " + v.getKey() + " " + m.getKey() + " module ("
+                        + m.getValue().asText() + ") that is missing");
+            }
+        }));
     }
 
     public Path modulePath(String module) {
         String fileName = json.path("modules").path(module).path("file").asText(module + ".pt");
         return dir.resolve(fileName);
+    }
+
+    /** The module file at a precision: the variant's file if the bundle has one for it, else float32. */
+    public Path modulePath(String module, ComputePrecision precision) {
+        String variant = json.path("variants").path(precision.label()).path(module).asText("");
+        return variant.isEmpty() || precision == ComputePrecision.FLOAT32 ? modulePath(module) : dir.resolve(variant);
+    }
+
+    public boolean hasVariant(ComputePrecision precision) {
+        return precision == ComputePrecision.FLOAT32 || json.path("variants").has(precision.label());
     }
 
     private static String requiredText(JsonNode json, String field, Path file) {

@@ -35,34 +35,42 @@ public final class ModelBundle implements AutoCloseable {
 
     private final BundleSpec spec;
     private final Device device;
+    private final ComputePrecision precision;
     private final Map<Module, ZooModel<NDList, NDList>> models = new EnumMap<>(Module.class);
 
-    private ModelBundle(BundleSpec spec, Device device) {
+    private ModelBundle(BundleSpec spec, Device device, ComputePrecision precision) {
         this.spec = spec;
         this.device = device;
+        this.precision = precision;
+    }
+
+    /** Loads the bundle's float32 modules. */
+    public static ModelBundle load(BundleSpec spec, Device device) {
+        return load(spec, device, ComputePrecision.FLOAT32);
     }
 
     /** Loads every module and checks its signature with a small forward pass; fails with what is wrong. */
-    public static ModelBundle load(BundleSpec spec, Device device) {
-        ModelBundle bundle = new ModelBundle(spec, device);
+    public static ModelBundle load(BundleSpec spec, Device device, ComputePrecision precision) {
+        ModelBundle bundle = new ModelBundle(spec, device, precision);
         try {
             for (Module m : Module.values()) {
-                bundle.models.put(m, loadModule(spec, m, device));
+                bundle.models.put(m, loadModule(spec, m, device, precision));
             }
             bundle.verifySignatures();
         } catch (RuntimeException e) {
             bundle.close();
             throw e;
         }
-        LOG.info("loaded bundle {} (style {}) on {}", spec.name(), spec.style(), device);
+        LOG.info("loaded bundle {} (style {}) on {} in {}", spec.name(), spec.style(), device, precision.label());
         return bundle;
     }
 
-    private static ZooModel<NDList, NDList> loadModule(BundleSpec spec, Module module, Device device) {
+    private static ZooModel<NDList, NDList> loadModule(BundleSpec spec, Module module, Device device,
+                                                       ComputePrecision precision) {
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optModelPath(spec.dir())
-                .optModelName(stem(spec.modulePath(module.fileStem())))
+                .optModelName(stem(spec.modulePath(module.fileStem(), precision)))
                 .optEngine("PyTorch")
                 .optDevice(device)
                 .optOption("mapLocation", "true")
@@ -71,7 +79,7 @@ public final class ModelBundle implements AutoCloseable {
         try {
             return criteria.loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
-            throw new BundleException("cannot load " + module.fileStem() + " module of bundle " + spec.dir()
+            throw new BundleException("cannot load the " + precision.label() + " " + module.fileStem() + " module of bundle " + spec.dir()
                     + " as TorchScript: " + e.getMessage(), e);
         }
     }
@@ -130,6 +138,10 @@ public final class ModelBundle implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    public ComputePrecision precision() {
+        return precision;
     }
 
     @Override

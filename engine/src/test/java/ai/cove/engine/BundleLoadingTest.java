@@ -103,8 +103,19 @@ class BundleLoadingTest {
     void corruptTorchScriptFileIsReported() throws IOException {
         Path b = copyOfFixture();
         Files.write(b.resolve("decoder.pt"), new byte[] {1, 2, 3});
+        Files.write(b.resolve("decoder.bfloat16.pt"), new byte[] {1, 2, 3});
         BundleSpec spec = BundleSpec.read(b);
-        assertThatThrownBy(() -> ModelBundle.load(spec, Device.cpu()))
-                .isInstanceOf(BundleException.class).hasMessageContaining("cannot load decoder module");
+        assertThatThrownBy(() -> ModelBundle.load(spec, Device.cpu(), ComputePrecision.FLOAT32))
+                .isInstanceOf(BundleException.class).hasMessageContaining("cannot load the float32 decoder module");
+        assertThatThrownBy(() -> ModelBundle.load(spec, Device.cpu(), ComputePrecision.BFLOAT16))
+                .isInstanceOf(BundleException.class).hasMessageContaining("cannot load the bfloat16 decoder module");
+    }
+
+    @Test
+    void aListedVariantFileThatIsMissingFailsOnRead() throws IOException {
+        Path b = copyOfFixture();
+        Files.delete(b.resolve("mask.bfloat16.pt"));
+        assertThatThrownBy(() -> BundleSpec.read(b)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("bfloat16 mask module (mask.bfloat16.pt) that is missing");
     }
 }

@@ -43,4 +43,13 @@ final class Fixture {
         }
         return max;
     }
+
+    static double meanDiff(RgbImage a, RgbImage b) {
+        maxDiff(a, b); // checks the sizes
+        long sum = 0;
+        for (int i = 0; i < a.rgb().length; i++) {
+            sum += Math.abs((a.rgb()[i] & 0xff) - (b.rgb()[i] & 0xff));
+        }
+        return (double) sum / a.rgb().length;
+    }
 }

@@ -2,6 +2,7 @@ package ai.cove.cli;
 
 import ai.cove.engine.BundleSpec;
 import ai.cove.engine.Bundles;
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.Devices;
 import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
@@ -10,6 +11,7 @@ import ai.cove.engine.SampleClip;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StreamState;
 import ai.cove.engine.Stylizer;
+import ai.cove.job.Topics;
 import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.FrameTopics;
 import ai.cove.job.JobConfig;
@@ -18,6 +20,7 @@ import ai.cove.operators.FrameEvent;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pytorch.jni.JniUtils;
@@ -66,24 +69,34 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--versus", description = "A/B: a second bundle timed in this run, alternating with --style")
     String versus;
 
+    @Option(names = "--precision", defaultValue = "float32",
+            description = "float32, or bfloat16 (~2x faster on AVX512_BF16/AMX CPUs, not deterministic) or float16 (GPU) "
+                    + "when the bundle has that variant (default: ${DEFAULT-VALUE})")
+    String precision;
+
+    @Option(names = "--versus-precision", description = "precision of the --versus bundle (default: --precision)")
+    String versusPrecision;
+
     @Override
     public Integer call() throws Exception {
         BundleSpec spec = Bundles.find(style);
         Device dev = Devices.resolve("auto");
+        ComputePrecision prec = ComputePrecision.resolve(precision, dev, spec);
         StringBuilder md = new StringBuilder();
         md.append("\n## ").append(LocalDate.now()).append(": `cove bench --size ").append(String.join(",", sizes))
-                .append(" --frames ").append(frames).append(" --style ").append(style).append("`\n\n")
-                .append(String.format(Locale.ROOT, "Machine: %d cores, device %s, bundle %s.%n%n",
-                        Runtime.getRuntime().availableProcessors(), dev, spec.name()));
-        double[] reference = referenceGflops(dev);
-        md.append(String.format(Locale.ROOT, "Reference on the same threads: 3x3 conv 64->64 at 160x90: %.1f GFLOP/s; "
-                + "fp32 matmul 2048^2: %.1f GFLOP/s.%n%n", reference[0], reference[1]));
+                .append(" --frames ").append(frames).append(" --style ").append(style).append(" --precision ")
+                .append(precision).append("`\n\n")
+                .append(String.format(Locale.ROOT, "Machine: %d cores, device %s, bundle %s in %s.%n%n",
+                        Runtime.getRuntime().availableProcessors(), dev, spec.name(), prec.label()));
+        double[] reference = referenceGflops(dev, prec);
+        md.append(String.format(Locale.ROOT, "Reference on the same threads: %s 3x3 conv 64->64 at 160x90: %.1f GFLOP/s; "
+                + "%s matmul 2048^2: %.1f GFLOP/s.%n%n", prec.label(), reference[0], prec.label(), reference[1]));
         md.append("| size | per-frame fps (model) | coherent fps (model) | coherent / per-frame | per-frame fps (end to end) "
                 + "| coherent fps (end to end) | model GFLOP/s | vs conv | F^o state fp32 / fp16 |\n|---|---|---|---|---|---|---|---|---|\n");
         double gflopsNet0 = spec.json().path("gflops").path("net0").asDouble(Double.NaN);
         double directFps = 0;
         List<RgbImage> pipelineFrames = null;
-        try (ModelBundle bundle = ModelBundle.load(spec, dev)) {
+        try (ModelBundle bundle = ModelBundle.load(spec, dev, prec)) {
             for (String size : sizes) {
                 String[] wh = size.toLowerCase(Locale.ROOT).split("x");
                 int w = Integer.parseInt(wh[0]);
@@ -104,7 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (versus != null) {
-            md.append(versusSection(spec, Bundles.find(versus), dev, pipelineFrames));
+            BundleSpec b = Bundles.find(versus);
+            md.append(versusSection(spec, prec, b,
+                    ComputePrecision.resolve(versusPrecision != null ? versusPrecision : precision, dev, b), dev, pipelineFrames));
         }
         if (pipeline) {
             md.append(pipelineSection(spec, pipelineFrames, directFps));
@@ -118,9 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Same-run A/B of two bundles: three alternating rounds of both modes, model fps ratios B/A. */
-    private static String versusSection(BundleSpec a, BundleSpec b, Device dev, List<RgbImage> clip) {
+    private static String versusSection(BundleSpec a, ComputePrecision pa, BundleSpec b, ComputePrecision pb, Device dev,
+                                        List<RgbImage> clip) {
         double[][] sums = new double[2][2];
-        try (ModelBundle ma = ModelBundle.load(a, dev); ModelBundle mb = ModelBundle.load(b, dev)) {
+        try (ModelBundle ma = ModelBundle.load(a, dev, pa); ModelBundle mb = ModelBundle.load(b, dev, pb)) {
             for (int round = 0; round < 3; round++) {
                 for (int which = 0; which < 2; which++) {
                     ModelBundle m = which == 0 ? ma : mb;
@@ -129,9 +145,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        return String.format(Locale.ROOT, "%nA/B in this run (3 alternating rounds, model fps): %s per-frame %.2f, "
-                + "coherent %.2f; %s per-frame %.2f, coherent %.2f; ratio B/A per-frame **%.3f**, coherent **%.3f**.%n",
-                a.name(), sums[0][0] / 3, sums[0][1] / 3, b.name(), sums[1][0] / 3, sums[1][1] / 3,
+        return String.format(Locale.ROOT, "%nA/B in this run (3 alternating rounds, model fps): %s (%s) per-frame %.2f, "
+                + "coherent %.2f; %s (%s) per-frame %.2f, coherent %.2f; ratio B/A per-frame **%.3f**, coherent **%.3f**.%n",
+                a.name(), pa.label(), sums[0][0] / 3, sums[0][1] / 3, b.name(), pb.label(), sums[1][0] / 3, sums[1][1] / 3,
                 sums[1][0] / sums[0][0], sums[1][1] / sums[0][1]);
     }
 
@@ -160,23 +176,29 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** {conv GFLOP/s, matmul GFLOP/s} with libtorch on this thread. */
-    static double[] referenceGflops(Device dev) {
+    /** {conv GFLOP/s, matmul GFLOP/s} with libtorch on this thread, in the model's number format. */
+    static double[] referenceGflops(Device dev, ComputePrecision precision) {
         JniUtils.setGradMode(false);
+        DataType type = switch (precision) {
+            case FLOAT32 -> DataType.FLOAT32;
+            case BFLOAT16 -> DataType.BFLOAT16;
+            case FLOAT16 -> DataType.FLOAT16;
+        };
         try (NDManager m = NDManager.newBaseManager(dev)) {
-            NDArray x = m.randomNormal(new Shape(1, 64, 90, 160));
-            NDArray wgt = m.randomNormal(new Shape(64, 64, 3, 3));
-            NDArray b = m.zeros(new Shape(64));
+            NDArray x = m.randomNormal(new Shape(1, 64, 90, 160)).toType(type, false);
+            NDArray wgt = m.randomNormal(new Shape(64, 64, 3, 3)).toType(type, false);
+            NDArray b = m.zeros(new Shape(64)).toType(type, false);
             double convFlops = 2.0 * 64 * 64 * 9 * 90 * 160;
             double conv = best(10, () -> {
                 try (NDManager sub = m.newSubManager()) {
-                    Conv2d.conv2d(x, wgt, b, new Shape(1, 1), new Shape(1, 1)).head().toFloatArray();
+                    Conv2d.conv2d(x, wgt, b, new Shape(1, 1), new Shape(1, 1)).head().toType(DataType.FLOAT32, false)
+                            .sum().getFloat();
                 }
             });
-            NDArray a = m.randomNormal(new Shape(2048, 2048));
+            NDArray a = m.randomNormal(new Shape(2048, 2048)).toType(type, false);
             double mm = best(3, () -> {
                 try (NDManager sub = m.newSubManager()) {
-                    a.matMul(a).sum().getFloat();
+                    a.matMul(a).toType(DataType.FLOAT32, false).sum().getFloat();
                 }
             });
             return new double[] {convFlops / conv / 1e9, 2.0 * 2048 * 2048 * 2048 / mm / 1e9};
@@ -202,7 +224,7 @@ public final class BenchCommand implements Callable<Integer> {
                     .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
             JobConfig eo = base.toBuilder().topics("bench-in", "bench-out", "bench-dead").groupId("bench-eo")
                     .bounded(true).build();
-            EmbeddedKafka.createTopics(eo.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
+            Topics.ensure(eo.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
             send(eo, clip, 0);
             LocalRunner.start(eo, null).getJobExecutionResult().get();
             var out = FrameTopics.readCommitted(eo.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2));
@@ -212,7 +234,7 @@ public final class BenchCommand implements Callable<Integer> {
 
             JobConfig alo = base.toBuilder().topics("lat-in", "lat-out", "lat-dead").groupId("bench-alo")
                     .exactlyOnce(false).build();
-            EmbeddedKafka.createTopics(alo.bootstrap(), new Properties(), 1, "lat-in", "lat-out", "lat-dead");
+            Topics.ensure(alo.bootstrap(), new Properties(), 1, "lat-in", "lat-out", "lat-dead");
             JobClient job = LocalRunner.start(alo, null);
             double rate = Math.max(0.5, 0.7 * directFps); // below capacity, so latency is not queueing
             Map<Long, Long> sentAt = send(alo, clip, rate);

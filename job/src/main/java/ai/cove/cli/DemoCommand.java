@@ -12,6 +12,7 @@ import ai.cove.engine.StreamState;
 import ai.cove.engine.Stylizer;
 import ai.cove.engine.VideoSource;
 import ai.cove.engine.VideoWriter;
+import ai.cove.job.Topics;
 import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.FrameTopics;
 import ai.cove.job.JobConfig;
@@ -71,8 +72,8 @@ public final class DemoCommand implements Callable<Integer> {
             JobConfig config = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(style)
                     .checkpointDir(checkpoints.toUri().toString()).bounded(true).build();
             Properties client = new Properties();
-            EmbeddedKafka.createTopics(config.bootstrap(), client, 2, config.inputTopic(), config.outputTopic());
-            EmbeddedKafka.createTopics(config.bootstrap(), client, 1, config.deadLetterTopic());
+            Topics.ensure(config.bootstrap(), client, 2, config.inputTopic(), config.outputTopic());
+            Topics.ensure(config.bootstrap(), client, 1, config.deadLetterTopic());
             ingestInterleaved(config, videos);
             System.out.printf("ingested %d frames of %d videos into topic %s; running the job ...%n", total,
                     videos.size(), config.inputTopic());

@@ -3,6 +3,7 @@ package ai.cove.cli;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
 import ai.cove.engine.VideoSource;
+import ai.cove.job.Topics;
 import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.FrameTopics;
 import ai.cove.job.JobConfig;
@@ -63,7 +64,7 @@ public final class IngestCommand implements Callable<Integer> {
         }
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.inputTopic();
-        EmbeddedKafka.createTopics(c.bootstrap(), c.kafkaProperties(), 2, t);
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t);
         long sent = 0;
         if ((input == null) == (generate == null)) {
             throw new IllegalArgumentException("give exactly one of --input and --generate");

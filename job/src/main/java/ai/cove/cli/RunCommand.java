@@ -1,6 +1,7 @@
 package ai.cove.cli;
 
 import ai.cove.engine.Mode;
+import ai.cove.job.Topics;
 import ai.cove.job.Checkpoints;
 import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.InputLag;
@@ -58,8 +59,8 @@ public final class RunCommand implements Callable<Integer> {
                     .orElseThrow(() -> new IllegalArgumentException("--resume: no retained checkpoint in " + checkpoints));
             System.out.println("resuming from " + restore);
         }
-        EmbeddedKafka.createTopics(c.bootstrap(), c.kafkaProperties(), 2, c.inputTopic(), c.outputTopic());
-        EmbeddedKafka.createTopics(c.bootstrap(), c.kafkaProperties(), 1, c.deadLetterTopic());
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, c.inputTopic(), c.outputTopic());
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 1, c.deadLetterTopic());
         JobClient job = LocalRunner.start(c, restore);
         System.out.printf("job %s running: %s -> %s (dead letters: %s), %s, checkpoints in %s%n", job.getJobID(),
                 c.inputTopic(), c.outputTopic(), c.deadLetterTopic(), c.exactlyOnce() ? "exactly-once" : "at-least-once",

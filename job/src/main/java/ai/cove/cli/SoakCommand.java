@@ -4,6 +4,7 @@ import ai.cove.engine.Bundles;
 import ai.cove.engine.ProcessMemory;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
+import ai.cove.job.Topics;
 import ai.cove.job.Checkpoints;
 import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.FrameTopics;
@@ -60,8 +61,8 @@ public final class SoakCommand implements Callable<Integer> {
                     .groupId("cove-soak-" + run)
                     .topics("soak-frames-" + run, "soak-stylized-" + run, "soak-dead-" + run) // fresh topics per run
                     .checkpointDir(cp.toUri().toString()).build();
-            EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 4, c.inputTopic(), c.outputTopic());
-            EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 1, c.deadLetterTopic());
+            Topics.ensure(c.bootstrap(), new Properties(), 4, c.inputTopic(), c.outputTopic());
+            Topics.ensure(c.bootstrap(), new Properties(), 1, c.deadLetterTopic());
             JobClient job = LocalRunner.start(c, null);
             long start = System.nanoTime();
             long end = start + (long) (minutes * 60e9);

@@ -2,6 +2,7 @@ package ai.cove.cli;
 
 import ai.cove.engine.BundleSpec;
 import ai.cove.engine.Bundles;
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.Devices;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.Mode;
@@ -59,6 +60,11 @@ public final class StylizeCommand implements Callable<Integer> {
             + "float16 or float32, and round-trip it through the checkpoint codec each frame (default: keep it in memory)")
     String statePrecision;
 
+    @Option(names = "--precision", defaultValue = "float32",
+            description = "float32, or bfloat16 (~2x faster on AVX512_BF16/AMX CPUs, not deterministic) or float16 (GPU) "
+                    + "when the bundle has that variant (default: ${DEFAULT-VALUE})")
+    String precision;
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -71,11 +77,11 @@ public final class StylizeCommand implements Callable<Integer> {
         Device dev = Devices.resolve(device);
         Files.createDirectories(output);
         Stats stats = new Stats();
-        StateCodec.Precision precision = statePrecision == null ? null
+        StateCodec.Precision carried = statePrecision == null ? null
                 : StateCodec.Precision.valueOf(statePrecision.toUpperCase());
-        try (ModelBundle bundle = ModelBundle.load(spec, dev);
+        try (ModelBundle bundle = ModelBundle.load(spec, dev, ComputePrecision.resolve(precision, dev, spec));
              Stylizer stylizer = Stylizer.builder(bundle, m)
-                     .statePrecision(precision == null ? StateCodec.Precision.FLOAT32 : precision).build();
+                     .statePrecision(carried == null ? StateCodec.Precision.FLOAT32 : carried).build();
              VideoSource source = VideoSource.open(input);
              ProgressBar bar = progressBar(source, m)) {
             VideoWriter writer = null;
@@ -84,7 +90,7 @@ public final class StylizeCommand implements Callable<Integer> {
                 RgbImage frame;
                 while ((maxFrames <= 0 || stats.frames < maxFrames) && (frame = source.next()) != null) {
                     Stylizer.Result r = stylizer.step(state, frame);
-                    state = precision == null ? r.state() : roundTrip(r.state(), precision, stats);
+                    state = carried == null ? r.state() : roundTrip(r.state(), carried, stats);
                     ImageCodec.write(output.resolve(String.format("%05d.png", stats.frames)), r.image());
                     if (video != null) {
                         writer = writer != null ? writer : new VideoWriter(video, frame.width(), frame.height(), source.frameRate());

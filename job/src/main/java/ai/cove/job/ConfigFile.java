@@ -62,7 +62,15 @@ public final class ConfigFile {
                 .limits(limits)
                 .kafkaProperties(kafka)
                 .statePrecision(precision(n.path("state_precision").asText("float16")))
+                .precision(computePrecision(n.path("precision").asText(d.precision())))
                 .build();
+    }
+
+    private static String computePrecision(String s) {
+        if (!java.util.Set.of("float32", "bfloat16", "float16").contains(s)) {
+            throw new IllegalArgumentException("precision must be float32, bfloat16 or float16, got " + s);
+        }
+        return s;
     }
 
     private static StateCodec.Precision precision(String s) {

@@ -54,7 +54,7 @@ public final class CoveJob {
                 .returns(TypeInformation.of(FrameEvent.class)).name("decode").uid("decode");
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(frames)
                 .keyBy(f -> f.videoId)
-                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision()))
+                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.precision()))
                 .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
                 .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));

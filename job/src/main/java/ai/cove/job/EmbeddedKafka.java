@@ -1,13 +1,6 @@
 package ai.cove.job;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -42,26 +35,5 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override
     public void close() throws Exception {
         cluster.close();
-    }
-
-    /** Creates topics that do not exist yet (1 replica: a local broker). */
-    public static void createTopics(String bootstrap, Properties clientProps, int partitions, String... topics)
-            throws InterruptedException {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put("bootstrap.servers", bootstrap);
-        try (Admin admin = Admin.create(p)) {
-            for (String t : topics) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(t, partitions, (short) 1)
-                            .configs(Map.of("max.message.bytes", String.valueOf(16 << 20))))).all().get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + t + " on " + bootstrap + ": "
-                                + e.getCause().getMessage(), e);
-                    }
-                }
-            }
-        }
     }
 }

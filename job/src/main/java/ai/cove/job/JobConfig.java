@@ -14,12 +14,13 @@ import java.util.Properties;
 public record JobConfig(String bootstrap, String inputTopic, String outputTopic, String deadLetterTopic,
                         String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
-                        boolean bounded, StateCodec.Precision statePrecision) implements Serializable {
+                        boolean bounded, StateCodec.Precision statePrecision, String precision)
+        implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
-                StateCodec.Precision.FLOAT16);
+                StateCodec.Precision.FLOAT16, "float32");
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -36,7 +37,8 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         return "JobConfig[bootstrap=" + bootstrap + ", topics=" + inputTopic + "/" + outputTopic + "/" + deadLetterTopic
                 + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
-                + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision + "]";
+                + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision
+                + ", precision=" + precision + "]";
     }
 
     public Builder toBuilder() {
@@ -53,6 +55,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private StreamLimits limits;
         private Properties kafkaProperties;
         private StateCodec.Precision statePrecision;
+        private String precision;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -70,6 +73,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             kafkaProperties = c.kafkaProperties;
             bounded = c.bounded;
             statePrecision = c.statePrecision;
+            precision = c.precision;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -90,11 +94,13 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder kafkaProperties(Properties v) { kafkaProperties = v; return this; }
         public Builder bounded(boolean v) { bounded = v; return this; }
         public Builder statePrecision(StateCodec.Precision v) { statePrecision = v; return this; }
+        /** Compute precision of the networks: auto, float32, bfloat16 or float16 (see ComputePrecision). */
+        public Builder precision(String v) { precision = v; return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
-                    statePrecision);
+                    statePrecision, precision);
         }
     }
 }

@@ -201,7 +201,7 @@ class BadInputFuzzTest {
                 .topics("fuzz-in", "fuzz-out", "fuzz-dead").groupId("fuzz").style(BUNDLE).bounded(true)
                 .checkpointMillis(1000).checkpointDir(tmp.resolve("cp").toUri().toString()).parallelism(2)
                 .limits(new StreamLimits(64 * 1024, 4096L * 4096, 64, 5_000, 600_000)).build();
-        EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 2, "fuzz-in", "fuzz-out", "fuzz-dead");
+        Topics.ensure(c.bootstrap(), new Properties(), 2, "fuzz-in", "fuzz-out", "fuzz-dead");
         try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties())) {
             g.records.forEach(p::send);
             p.flush();

@@ -21,6 +21,8 @@ class ConfigFileTest {
         assertThat(c.deadLetterTopic()).isEqualTo("dead-letters");
         assertThat(c.exactlyOnce()).isTrue();
         assertThat(c.limits().maxPixels()).isEqualTo(3840L * 2160);
+        assertThat(c.precision()).isEqualTo("float32");
+        assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StateCodec.Precision.FLOAT16);
     }
 
     @Test
@@ -35,6 +37,8 @@ class ConfigFileTest {
                 delivery: at_least_once
                 checkpoint: {interval_ms: 750, dir: "file:///cp"}
                 parallelism: 4
+                precision: bfloat16
+                state_precision: float32
                 limits: {max_payload_bytes: 1000, max_pixels: 2000, reorder_window: 3, gap_timeout_ms: 40, idle_ttl_ms: 50}
                 kafka:
                   security.protocol: SASL_SSL
@@ -51,6 +55,8 @@ class ConfigFileTest {
         assertThat(c.checkpointMillis()).isEqualTo(750);
         assertThat(c.checkpointDir()).isEqualTo("file:///cp");
         assertThat(c.parallelism()).isEqualTo(4);
+        assertThat(c.precision()).isEqualTo("bfloat16");
+        assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StateCodec.Precision.FLOAT32);
         assertThat(c.limits().reorderWindow()).isEqualTo(3);
         assertThat(c.limits().gapTimeoutMillis()).isEqualTo(40);
         assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")

@@ -62,7 +62,7 @@ class StreamJobTest {
                 // a long gap timeout: the failover test holds back half of the input on purpose
                 .limits(new StreamLimits(1 << 20, 1 << 20, 16, bounded ? 2_000 : 120_000, 600_000))
                 .bounded(bounded).build();
-        EmbeddedKafka.createTopics(c.bootstrap(), new Properties(), 2, c.inputTopic(), c.outputTopic(), c.deadLetterTopic());
+        Topics.ensure(c.bootstrap(), new Properties(), 2, c.inputTopic(), c.outputTopic(), c.deadLetterTopic());
         return c;
     }
 

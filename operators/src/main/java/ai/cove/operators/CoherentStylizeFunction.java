@@ -41,6 +41,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final String defaultStyle;
     private final Mode mode;
     private final StateCodec.Precision precision;
+    private final String computePrecision;
 
     private transient ValueState<StreamState> stream;
     private transient ValueState<String> streamStyle;
@@ -64,11 +65,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient volatile long lastStateBytes;
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode,
-                                   StateCodec.Precision precision) {
+                                   StateCodec.Precision precision, String computePrecision) {
         this.limits = limits;
         this.defaultStyle = defaultStyle;
         this.mode = mode;
         this.precision = precision;
+        this.computePrecision = computePrecision;
     }
 
     @Override
@@ -97,12 +99,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         g.gauge("meanMask", () -> lastMeanMask);
         g.gauge("stateBytes", () -> lastStateBytes);
         stylizer(defaultStyle); // load and warm up before the first frame arrives
-        LOG.info("subtask {} stylizes on {}", subtask, device);
+        LOG.info("subtask {} stylizes on {} in {}", subtask, device, bundles.get(defaultStyle).precision().label());
     }
 
     private Stylizer stylizer(String style) {
         return stylizers.computeIfAbsent(style, s -> {
-            ModelBundle b = SharedModels.acquire(s, device);
+            ModelBundle b = SharedModels.acquire(s, device, computePrecision);
             bundles.put(s, b);
             Stylizer st = Stylizer.builder(b, mode).statePrecision(precision).build();
             st.step(null, RgbImage.blank(64, 64));

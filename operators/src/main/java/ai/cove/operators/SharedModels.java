@@ -2,6 +2,7 @@ package ai.cove.operators;
 
 import ai.cove.engine.BundleSpec;
 import ai.cove.engine.Bundles;
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.ModelBundle;
 import ai.djl.Device;
 import java.util.HashMap;
@@ -12,7 +13,7 @@ import java.util.Map;
  * when the last user closes. Each subtask makes its own Stylizer (its own predictors).
  */
 final class SharedModels {
-    private record Key(String bundle, String device) {
+    private record Key(String bundle, String device, ComputePrecision precision) {
     }
 
     private static final class Entry {
@@ -29,10 +30,11 @@ final class SharedModels {
     private SharedModels() {
     }
 
-    static synchronized ModelBundle acquire(String style, Device device) {
+    static synchronized ModelBundle acquire(String style, Device device, String precision) {
         BundleSpec spec = Bundles.find(style);
-        Key key = new Key(spec.dir().toAbsolutePath().normalize().toString(), device.toString());
-        Entry e = MODELS.computeIfAbsent(key, k -> new Entry(ModelBundle.load(spec, device)));
+        ComputePrecision p = ComputePrecision.resolve(precision, device, spec);
+        Key key = new Key(spec.dir().toAbsolutePath().normalize().toString(), device.toString(), p);
+        Entry e = MODELS.computeIfAbsent(key, k -> new Entry(ModelBundle.load(spec, device, p)));
         e.users++;
         return e.bundle;
     }

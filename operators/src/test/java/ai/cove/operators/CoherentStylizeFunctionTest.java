@@ -28,7 +28,7 @@ class CoherentStylizeFunctionTest {
     @BeforeEach
     void open() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16)),
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16, "float32")),
                 e -> e.videoId, Types.STRING);
         harness.open();
     }
@@ -185,7 +185,7 @@ class CoherentStylizeFunctionTest {
         harness.close();
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16)),
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16, "float32")),
                 e -> e.videoId, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
