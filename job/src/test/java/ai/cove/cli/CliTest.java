@@ -85,4 +85,19 @@ class CliTest {
         }
         assertThat(Files.list(tmp.resolve("flow-cache/generated-93x61")).count()).isEqualTo(8); // 4 pairs x 2 flows
     }
+
+    @Test
+    void benchAppendsEveryMeasuredRatioIncludingThePipelineAndAnAbComparison() throws Exception {
+        Path report = tmp.resolve("bench.md");
+        Files.writeString(report, "# earlier\n");
+        assertThat(run("bench", "--size", "64x48", "--frames", "4", "--style", BUNDLE, "--versus", BUNDLE,
+                "--versus-precision", "bfloat16", "--out", report.toString())).isZero();
+        String md = Files.readString(report);
+        assertThat(md).startsWith("# earlier\n").contains("`cove bench --size 64x48 --frames 4");
+        assertThat(md).containsPattern("\\| 64x48 \\| [0-9.]+ \\| [0-9.]+ \\| \\*\\*[0-9.]+\\*\\*");
+        assertThat(md).containsPattern("tiny \\(float32\\) per-frame [0-9.]+.*tiny \\(bfloat16\\) per-frame [0-9.]+");
+        assertThat(md).containsPattern("vs direct coherent stylize [0-9.]+ fps: \\*\\*[0-9.]+\\*\\*");
+        assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
+        assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
+    }
 }
