@@ -82,3 +82,24 @@ def test_reduced_precision_variants_keep_the_float32_contract(tmp_path):
             assert half.dtype == torch.float32 and half.shape == full.shape
             assert float((full - half).abs().max()) < 0.05 * float(full.abs().max()) + 1e-3
             assert not torch.equal(full, half)  # it really ran in bf16
+
+
+def test_showcase_puts_content_style_and_output_side_by_side(tmp_path):
+    import cv2
+    import numpy as np
+    from training import showcase
+    a = small_bundle(tmp_path)
+    os.makedirs(tmp_path / "styles")
+    style = np.zeros((40, 80, 3), np.uint8)
+    style[:, :, 2] = 255
+    cv2.imwrite(str(tmp_path / "styles" / "x.jpg"), style)  # bundle.json "style" is "x"
+    content = (np.random.default_rng(0).random((50, 70, 3)) * 255).astype(np.uint8)
+    cv2.imwrite(str(tmp_path / "c.png"), content)
+    out = tmp_path / "show.png"
+    showcase.main(["--bundles", str(a), str(a), "--content", str(tmp_path / "c.png"), "--styles-dir",
+                   str(tmp_path / "styles"), "--height", "64", "--out", str(out)])
+    img = cv2.imread(str(out))
+    assert img.shape[0] == 2 * (64 + 6)
+    # content (64/50*70 = 90 px) + style (128 px) + output (90 px) + two gaps
+    assert img.shape[1] == 90 + 6 + 128 + 6 + 90
+    assert img[40, 90 + 6 + 60, 2] > 200 and img[40, 90 + 6 + 60, 0] < 60  # the red style panel

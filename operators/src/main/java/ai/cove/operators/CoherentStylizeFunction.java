@@ -107,7 +107,8 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             ModelBundle b = SharedModels.acquire(s, device, computePrecision);
             bundles.put(s, b);
             Stylizer st = Stylizer.builder(b, mode).statePrecision(precision).build();
-            st.step(null, RgbImage.blank(64, 64));
+            // warm both paths: the first calls of each TorchScript module are profiled and compiled
+            st.step(st.step(null, RgbImage.blank(64, 64)).state(), RgbImage.blank(64, 64));
             return st;
         });
     }
