@@ -21,10 +21,11 @@ from . import flops, networks
 
 FORMAT_VERSION = 1
 MODULES = ("encoder", "decoder", "flow", "warp", "mask")
-# Reduced-precision variants: the engine picks bfloat16 on CPUs with native bf16 (AVX512_BF16/AMX),
-# float16 only when asked (GPUs). warp (grid_sample) stays float32 in every variant.
+# Reduced-precision variants, used when a job asks for them (precision: bfloat16 | float16).
+# flow and warp stay float32: the flow sub-network in bf16 lost all the coherence gain
+# (e_stab ratio 1.02 vs 0.88, docs/BENCHMARKS.md); encoder, decoder and mask keep it.
 VARIANTS = {"bfloat16": torch.bfloat16, "float16": torch.float16}
-VARIANT_MODULES = ("encoder", "decoder", "flow", "mask")
+VARIANT_MODULES = ("encoder", "decoder", "mask")
 
 SIGNATURES = {
     "encoder": {"inputs": ["image[N,3,H,W]"], "outputs": ["features[N,C,h,w]"]},
@@ -117,7 +118,7 @@ def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict
     for key in VARIANT_MODULES:
         files[key] = f"{key}.{variant}.pt"
         reduced = reduced_copy(getattr(net, key), dtype)
-        wrapped = ContiguousPair(reduced) if key in ("flow", "mask") else Contiguous(reduced)
+        wrapped = ContiguousPair(reduced) if key == "mask" else Contiguous(reduced)
         torch.jit.save(torch.jit.script(wrapped.eval()), os.path.join(out_dir, files[key]))
     return files
 

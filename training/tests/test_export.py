@@ -69,14 +69,12 @@ def test_reduced_precision_variants_keep_the_float32_contract(tmp_path):
     assert "bfloat16" not in export.read_meta(str(a)).get("variants", {})
     optimize_bundle.main([str(a), "--add-variant", "bfloat16"])
     meta = export.read_meta(str(a))
-    assert meta["variants"]["bfloat16"] == {k: f"{k}.bfloat16.pt" for k in export.VARIANT_MODULES}
+    assert meta["variants"]["bfloat16"] == {k: f"{k}.bfloat16.pt" for k in ("encoder", "decoder", "mask")}
     assert "--add-variant bfloat16" in meta["made_by"]["bfloat16_variant"]
     f = torch.rand(1, 32, 8, 12)
     x = torch.rand(1, 3, 32, 48)
     with torch.no_grad():
-        # Debian's torch 1.13 has no bf16 reflection padding, so only the zero-padded modules run here;
-        # the engine's test runs the whole variant in libtorch 2.x.
-        for key, args in (("mask", (f, f * 0.5)), ("flow", (x, x.flip(3)))):
+        for key, args in (("mask", (f, f * 0.5)), ("encoder", (x,))):
             full = torch.jit.load(str(a / (key + ".pt")))(*args)
             half = torch.jit.load(str(a / f"{key}.bfloat16.pt"))(*args)
             assert half.dtype == torch.float32 and half.shape == full.shape
@@ -103,3 +101,20 @@ def test_showcase_puts_content_style_and_output_side_by_side(tmp_path):
     # content (64/50*70 = 90 px) + style (128 px) + output (90 px) + two gaps
     assert img.shape[1] == 90 + 6 + 128 + 6 + 90
     assert img[40, 90 + 6 + 60, 2] > 200 and img[40, 90 + 6 + 60, 0] < 60  # the red style panel
+
+
+def test_record_validation_writes_the_table_figures_into_bundle_json(tmp_path):
+    import json
+    from training import record_validation
+    a = small_bundle(tmp_path)
+    csv = tmp_path / "results.csv"
+    csv.write_text("clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs\n"
+                   "c1,-,input,0.001,0.3,0,0,4\n"
+                   "c1,a,per-frame,0.004,0.30,1,1,4\nc1,a,coherent,0.002,0.27,1,1,4\n"
+                   "c2,a,per-frame,0.002,0.50,1,1,4\nc2,a,coherent,0.001,0.50,1,1,4\n")
+    record_validation.main([str(csv), "--models", str(tmp_path), "--command", "./cove eval x"])
+    v = json.loads((a / "bundle.json").read_text())["metrics"]["validation"]
+    assert v["command"] == "./cove eval x" and v["clips"] == ["c1", "c2"]
+    assert v["e_stab_ratio"] == 0.5  # mean 0.0015 / mean 0.003
+    assert v["sharpness_ratio"] == round(0.385 / 0.4, 4)
+    assert v["per_clip_e_stab_ratio"] == {"c1": 0.5, "c2": 0.5}

@@ -96,7 +96,8 @@ class CliTest {
         assertThat(md).startsWith("# earlier\n").contains("`cove bench --size 64x48 --frames 4");
         assertThat(md).containsPattern("\\| 64x48 \\| [0-9.]+ \\| [0-9.]+ \\| \\*\\*[0-9.]+\\*\\*");
         assertThat(md).containsPattern("tiny \\(float32\\) per-frame [0-9.]+.*tiny \\(bfloat16\\) per-frame [0-9.]+");
-        assertThat(md).containsPattern("vs direct coherent stylize [0-9.]+ fps: \\*\\*[0-9.]+\\*\\*");
+        assertThat(md).containsPattern("vs direct coherent stylize [0-9.]+ fps \\(mean of [0-9.]+ before and [0-9.]+ after\\): "
+                + "\\*\\*[0-9.]+\\*\\*");
         assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
         assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
     }

@@ -1,0 +1,67 @@
+"""Records `cove eval` results in the evaluated bundles' bundle.json ("metrics" -> "validation").
+
+    ./cove eval --clips ... --styles candy,udnie --out out/eval
+    python3 -m training.record_validation out/eval/results.csv --models models \
+        --command "./cove eval --clips ... --styles candy,udnie --out out/eval"
+
+Per bundle: mean e_stab over the clips for per-frame and coherent modes, their ratio (the Table 1
+figure), the coherent/per-frame sharpness ratio and the per-clip values.
+"""
+import argparse
+import csv
+import json
+import os
+from collections import defaultdict
+from statistics import mean
+
+
+def summarise(rows):
+    """{style: validation dict} from results.csv rows."""
+    by_style = defaultdict(lambda: defaultdict(dict))
+    for r in rows:
+        if r["style"] != "-":
+            by_style[r["style"]][r["clip"]][r["mode"]] = r
+    out = {}
+    for style, clips in by_style.items():
+        complete = {c: m for c, m in clips.items() if "per-frame" in m and "coherent" in m}
+        if not complete:
+            continue
+        e = lambda mode: mean(float(m[mode]["e_stab"]) for m in complete.values())
+        s = lambda mode: mean(float(m[mode]["sharpness"]) for m in complete.values())
+        out[style] = {
+            "clips": sorted(complete),
+            "e_stab_per_frame": round(e("per-frame"), 6),
+            "e_stab_coherent": round(e("coherent"), 6),
+            "e_stab_ratio": round(e("coherent") / e("per-frame"), 4),
+            "sharpness_ratio": round(s("coherent") / s("per-frame"), 4),
+            "per_clip_e_stab_ratio": {c: round(float(m["coherent"]["e_stab"]) / float(m["per-frame"]["e_stab"]), 4)
+                                      for c, m in sorted(complete.items())},
+        }
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", help="results.csv written by cove eval")
+    p.add_argument("--models", default="models", help="folder holding the bundles named in the CSV")
+    p.add_argument("--command", required=True, help="the cove eval command that produced the CSV")
+    args = p.parse_args(argv)
+    with open(args.results) as f:
+        summary = summarise(list(csv.DictReader(f)))
+    if not summary:
+        raise SystemExit(f"{args.results} has no style with both per-frame and coherent rows")
+    for style, validation in summary.items():
+        path = os.path.join(args.models, style, "bundle.json")
+        if not os.path.exists(path):
+            raise SystemExit(f"no bundle {path} for style {style!r} in {args.results}")
+        with open(path) as f:
+            meta = json.load(f)
+        meta.setdefault("metrics", {})["validation"] = {"command": args.command, **validation}
+        with open(path, "w") as f:
+            json.dump(meta, f, indent=2)
+            f.write("\n")
+        print(f"{style}: e_stab ratio {validation['e_stab_ratio']}, sharpness ratio {validation['sharpness_ratio']}")
+
+
+if __name__ == "__main__":
+    main()
