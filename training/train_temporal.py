@@ -140,9 +140,18 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     started = time.time()
-    net = networks.build()
-    load_style_network(net, args.style_run, args.init)
-    if args.split != "r1/4(E)":
+    if args.init and export.read_meta(args.init)["architecture"].get("split", "r1/4(E)") != "r1/4(E)":
+        # an already partitioned bundle continues at its own split
+        split = export.read_meta(args.init)["architecture"]["split"]
+        if split != args.split:
+            raise SystemExit(f"{args.init} is composed at {split}: pass --split \"{split}\"")
+        net = export.load_bundle(args.init)
+        for p_ in list(net.encoder.parameters()) + list(net.decoder.parameters()):
+            p_.requires_grad_(False)
+    else:
+        net = networks.build()
+        load_style_network(net, args.style_run, args.init)
+    if args.split != "r1/4(E)" and not isinstance(net.flow, networks.FlowAtStride):
         enc, dec, stride, channels = networks.split_style_network(net.encoder, net.decoder, args.split)
         net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride), networks.MaskNet(channels))
     photos = [imageops.read_rgb(f) for f in sorted(glob.glob(os.path.join(args.content, "**", "*.jpg"), recursive=True))]
