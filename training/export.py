@@ -150,16 +150,21 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "made_by": made_by,
         "metrics": metrics or {},
     }
-    path = os.path.join(out_dir, "bundle.json")
-    with open(path, "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-    return path
+    return write_meta(out_dir, meta)
 
 
 def read_meta(bundle_dir: str) -> Dict:
     with open(os.path.join(bundle_dir, "bundle.json")) as f:
         return json.load(f)
+
+
+def write_meta(bundle_dir: str, meta: Dict) -> str:
+    """Writes bundle.json (2-space indent, trailing newline); returns its path."""
+    path = os.path.join(bundle_dir, "bundle.json")
+    with open(path, "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    return path
 
 
 def load_bundle(bundle_dir: str) -> networks.CoherentNet:

@@ -14,7 +14,6 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 --channels-last  encoder and decoder in channels-last memory format.
 """
 import argparse
-import json
 import os
 
 import torch
@@ -32,19 +31,13 @@ class ChannelsLast(nn.Module):
         return self.module(x.contiguous(memory_format=torch.channels_last)).contiguous()
 
 
-def write_meta(bundle_dir: str, meta) -> None:
-    with open(os.path.join(bundle_dir, "bundle.json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-
-
 def add_variant(bundle_dir: str, variant: str) -> None:
     if variant not in export.VARIANTS:
         raise SystemExit(f"unknown variant {variant!r}: choose from {sorted(export.VARIANTS)}")
     meta = export.read_meta(bundle_dir)
     meta.setdefault("variants", {})[variant] = export.write_variant(export.load_bundle(bundle_dir), bundle_dir, variant)
     meta.setdefault("made_by", {})[f"{variant}_variant"] = f"python3 -m training.optimize_bundle {bundle_dir} --add-variant {variant}"
-    write_meta(bundle_dir, meta)
+    export.write_meta(bundle_dir, meta)
 
 
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool) -> str:
@@ -62,7 +55,7 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool) -> s
     meta["name"] = os.path.basename(os.path.normpath(dst))
     meta.pop("variants", None)  # the copy is float32 only
     meta.setdefault("made_by", {})["optimized"] = ", ".join(steps or ["re-scripted"]) + " of " + src
-    write_meta(dst, meta)
+    export.write_meta(dst, meta)
     return meta["made_by"]["optimized"]
 
 

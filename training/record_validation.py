@@ -9,10 +9,11 @@ figure), the coherent/per-frame sharpness ratio and the per-clip values.
 """
 import argparse
 import csv
-import json
 import os
 from collections import defaultdict
 from statistics import mean
+
+from . import export
 
 
 def summarise(rows):
@@ -51,15 +52,12 @@ def main(argv=None):
     if not summary:
         raise SystemExit(f"{args.results} has no style with both per-frame and coherent rows")
     for style, validation in summary.items():
-        path = os.path.join(args.models, style, "bundle.json")
-        if not os.path.exists(path):
-            raise SystemExit(f"no bundle {path} for style {style!r} in {args.results}")
-        with open(path) as f:
-            meta = json.load(f)
+        bundle = os.path.join(args.models, style)
+        if not os.path.exists(os.path.join(bundle, "bundle.json")):
+            raise SystemExit(f"no bundle {bundle}/bundle.json for style {style!r} in {args.results}")
+        meta = export.read_meta(bundle)
         meta.setdefault("metrics", {})["validation"] = {"command": args.command, **validation}
-        with open(path, "w") as f:
-            json.dump(meta, f, indent=2)
-            f.write("\n")
+        export.write_meta(bundle, meta)
         print(f"{style}: e_stab ratio {validation['e_stab_ratio']}, sharpness ratio {validation['sharpness_ratio']}")
 
 

@@ -25,15 +25,19 @@ public enum ComputePrecision {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses float32, bfloat16 or float16 and checks that the bundle has that variant. */
-    public static ComputePrecision resolve(String spec, Device device, BundleSpec bundle) {
-        String s = spec == null ? "float32" : spec.trim().toLowerCase(Locale.ROOT);
-        ComputePrecision p;
+    /** Parses float32, bfloat16 or float16 (null means float32). */
+    public static ComputePrecision parse(String spec) {
+        String s = spec == null ? "float32" : spec.trim();
         try {
-            p = valueOf(s.toUpperCase(Locale.ROOT));
+            return valueOf(s.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown precision \"" + spec + "\": use float32, bfloat16 or float16", e);
         }
+    }
+
+    /** Parses the precision and checks that the bundle has that variant. */
+    public static ComputePrecision resolve(String spec, Device device, BundleSpec bundle) {
+        ComputePrecision p = parse(spec);
         if (p != FLOAT32 && !bundle.hasVariant(p)) {
             throw new IllegalArgumentException("bundle " + bundle.name() + " has no " + p.label() + " variant: add it with "
                     + "python3 -m training.optimize_bundle " + bundle.dir() + " --add-variant " + p.label());
@@ -42,11 +46,6 @@ public enum ComputePrecision {
             LOG.warn("this CPU has no AVX512_BF16/AMX: bfloat16 is emulated and slower than float32");
         }
         return p;
-    }
-
-    /** Whether this CPU executes bf16 natively (else bf16 is emulated and slower than float32). */
-    public static boolean cpuHasBf16() {
-        return CPU_BF16;
     }
 
     private static String cpuFlags() {

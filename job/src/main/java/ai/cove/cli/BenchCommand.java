@@ -41,6 +41,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,10 +71,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--versus", description = "A/B: a second bundle timed in this run, alternating with --style")
     String versus;
 
-    @Option(names = "--precision", defaultValue = "float32",
-            description = "float32, or bfloat16 (~2x faster on AVX512_BF16/AMX CPUs, not deterministic) or float16 (GPU) "
-                    + "when the bundle has that variant (default: ${DEFAULT-VALUE})")
-    String precision;
+    @Mixin
+    PrecisionOption precision;
 
     @Option(names = "--versus-precision", description = "precision of the --versus bundle (default: --precision)")
     String versusPrecision;
@@ -82,11 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BundleSpec spec = Bundles.find(style);
         Device dev = Devices.resolve("auto");
-        ComputePrecision prec = ComputePrecision.resolve(precision, dev, spec);
+        ComputePrecision prec = precision.resolve(dev, spec);
         StringBuilder md = new StringBuilder();
         md.append("\n## ").append(LocalDate.now()).append(": `cove bench --size ").append(String.join(",", sizes))
                 .append(" --frames ").append(frames).append(" --style ").append(style).append(" --precision ")
-                .append(precision).append("`\n\n")
+                .append(precision.precision).append("`\n\n")
                 .append(String.format(Locale.ROOT, "Machine: %d cores, device %s, bundle %s in %s.%n%n",
                         Runtime.getRuntime().availableProcessors(), dev, spec.name(), prec.label()));
         double[] reference = new double[2];
@@ -127,17 +126,17 @@ public final class BenchCommand implements Callable<Integer> {
                     directFps = co[1];
                 }
             }
-        }
-        md.append(String.format(Locale.ROOT, "%nReference on the same threads (mean of the rounds): %s 3x3 conv 64->64 at "
-                + "160x90: %.1f GFLOP/s; %s matmul 2048^2: %.1f GFLOP/s. Per-frame, coherent and reference runs are "
-                + "interleaved in %d rounds.%n", prec.label(), reference[0], prec.label(), reference[1], ROUNDS));
-        if (versus != null) {
-            BundleSpec b = Bundles.find(versus);
-            md.append(versusSection(spec, prec, b,
-                    ComputePrecision.resolve(versusPrecision != null ? versusPrecision : precision, dev, b), dev, pipelineFrames));
-        }
-        if (pipeline) {
-            md.append(pipelineSection(spec, prec, pipelineFrames, directFps));
+            md.append(String.format(Locale.ROOT, "%nReference on the same threads (mean of the rounds): %s 3x3 conv 64->64 at "
+                    + "160x90: %.1f GFLOP/s; %s matmul 2048^2: %.1f GFLOP/s. Per-frame, coherent and reference runs are "
+                    + "interleaved in %d rounds.%n", prec.label(), reference[0], prec.label(), reference[1], ROUNDS));
+            if (versus != null) {
+                BundleSpec b = Bundles.find(versus);
+                String bPrecision = versusPrecision != null ? versusPrecision : precision.precision;
+                md.append(versusSection(bundle, b, ComputePrecision.resolve(bPrecision, dev, b), pipelineFrames));
+            }
+            if (pipeline) {
+                md.append(pipelineSection(bundle, pipelineFrames, directFps));
+            }
         }
         System.out.println(md);
         if (out != null) {
@@ -148,10 +147,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Same-run A/B of two bundles: three alternating rounds of both modes, model fps ratios B/A. */
-    private static String versusSection(BundleSpec a, ComputePrecision pa, BundleSpec b, ComputePrecision pb, Device dev,
-                                        List<RgbImage> clip) {
+    private static String versusSection(ModelBundle ma, BundleSpec b, ComputePrecision pb, List<RgbImage> clip) {
+        BundleSpec a = ma.spec();
+        ComputePrecision pa = ma.precision();
         double[][] sums = new double[2][2];
-        try (ModelBundle ma = ModelBundle.load(a, dev, pa); ModelBundle mb = ModelBundle.load(b, dev, pb)) {
+        try (ModelBundle mb = ModelBundle.load(b, ma.device(), pb)) {
             for (int round = 0; round < 3; round++) {
                 for (int which = 0; which < 2; which++) {
                     ModelBundle m = which == 0 ? ma : mb;
@@ -238,12 +238,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
-    private String pipelineSection(BundleSpec spec, ComputePrecision prec, List<RgbImage> clip, double directFps)
-            throws Exception {
+    private String pipelineSection(ModelBundle bundle, List<RgbImage> clip, double directFps) throws Exception {
+        BundleSpec spec = bundle.spec();
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
             JobConfig base = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(spec.dir().toString())
-                    .precision(prec.label()).checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
+                    .precision(bundle.precision().label()).checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
             JobConfig eo = base.toBuilder().topics("bench-in", "bench-out", "bench-dead").groupId("bench-eo")
                     .bounded(true).build();
             Topics.ensure(eo.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
@@ -254,10 +254,7 @@ public final class BenchCommand implements Callable<Integer> {
             long last = out.stream().mapToLong(r -> r.timestamp()).max().orElse(0);
             double pipelineFps = (out.size() - 1) / Math.max(1e-3, (last - first) / 1e3);
             // direct again right after the pipeline: on a shared machine speed drifts within a run
-            double directAfter;
-            try (ModelBundle bundle = ModelBundle.load(spec, Devices.resolve("auto"), prec)) {
-                directAfter = timeMode(bundle, Mode.COHERENT, clip)[1];
-            }
+            double directAfter = timeMode(bundle, Mode.COHERENT, clip)[1];
             double direct = (directFps + directAfter) / 2;
 
             String latency = latencyAt(base, clip, "light", Math.max(0.3, 0.3 * directFps))

@@ -30,6 +30,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -58,10 +59,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--cache", defaultValue = ".cache/flow", description = "ground-truth flow cache")
     Path cache;
 
-    @Option(names = "--precision", defaultValue = "float32",
-            description = "float32, or bfloat16 (~2x faster on AVX512_BF16/AMX CPUs, not deterministic) or float16 (GPU) "
-                    + "when the bundle has that variant (default: ${DEFAULT-VALUE})")
-    String precision;
+    @Mixin
+    PrecisionOption precision;
 
     @Option(names = "--device", defaultValue = "auto")
     String device;
@@ -103,7 +102,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         for (String style : styleNames) {
             BundleSpec spec = Bundles.find(style);
-            try (ModelBundle bundle = ModelBundle.load(spec, dev, ComputePrecision.resolve(precision, dev, spec))) {
+            try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec))) {
                 for (var e : inputs.entrySet()) {
                     for (Mode mode : Mode.values()) {
                         rows.add(run(bundle, mode, e.getKey(), e.getValue(), truths.get(e.getKey())));

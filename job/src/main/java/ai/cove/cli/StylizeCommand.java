@@ -27,6 +27,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cove stylize}: a video file or frame folder in, numbered PNG frames (and a video) out. */
@@ -60,10 +61,8 @@ public final class StylizeCommand implements Callable<Integer> {
             + "float16 or float32, and round-trip it through the checkpoint codec each frame (default: keep it in memory)")
     String statePrecision;
 
-    @Option(names = "--precision", defaultValue = "float32",
-            description = "float32, or bfloat16 (~2x faster on AVX512_BF16/AMX CPUs, not deterministic) or float16 (GPU) "
-                    + "when the bundle has that variant (default: ${DEFAULT-VALUE})")
-    String precision;
+    @Mixin
+    PrecisionOption precision;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
@@ -79,7 +78,7 @@ public final class StylizeCommand implements Callable<Integer> {
         Stats stats = new Stats();
         StateCodec.Precision carried = statePrecision == null ? null
                 : StateCodec.Precision.valueOf(statePrecision.toUpperCase());
-        try (ModelBundle bundle = ModelBundle.load(spec, dev, ComputePrecision.resolve(precision, dev, spec));
+        try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec));
              Stylizer stylizer = Stylizer.builder(bundle, m)
                      .statePrecision(carried == null ? StateCodec.Precision.FLOAT32 : carried).build();
              VideoSource source = VideoSource.open(input);

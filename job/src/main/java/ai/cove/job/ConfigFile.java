@@ -1,6 +1,7 @@
 package ai.cove.job;
 
 import ai.cove.engine.Mode;
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.StateCodec;
 import ai.cove.operators.StreamLimits;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,15 +63,8 @@ public final class ConfigFile {
                 .limits(limits)
                 .kafkaProperties(kafka)
                 .statePrecision(precision(n.path("state_precision").asText("float16")))
-                .precision(computePrecision(n.path("precision").asText(d.precision())))
+                .precision(ComputePrecision.parse(n.path("precision").asText(d.precision())).label())
                 .build();
-    }
-
-    private static String computePrecision(String s) {
-        if (!java.util.Set.of("float32", "bfloat16", "float16").contains(s)) {
-            throw new IllegalArgumentException("precision must be float32, bfloat16 or float16, got " + s);
-        }
-        return s;
     }
 
     private static StateCodec.Precision precision(String s) {
