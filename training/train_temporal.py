@@ -3,10 +3,12 @@
     python3 -m training.train_temporal --style-run training/runs/candy --style-name candy \
         --content ../shared/data/content --flow-steps 600 --joint-steps 600 --out models/candy
 
-Phase 1 pre-trains the flow sub-network on synthetic ground truth (L_flow). Phase 2 trains flow
-and mask end to end with L = 1e5 L_cohe + 2e4 L_occ + 20 L_flow (Eq. 4-7) on two-frame samples:
+Phase 1 pre-trains the flow sub-network on synthetic ground truth only (L_flow; exact flow, as
+the paper pre-trains on Flying Chairs). Phase 2 trains flow and mask end to end with
+L = 1e5 L_cohe + 2e4 L_occ + 20 L_flow (Eq. 4-7) on two-frame samples, synthetic and real:
 O_{t-1}, F_{t-1} from Net0 and O_t from Net1. --freeze-flow keeps the pre-trained flow fixed in
-phase 2 (the paper's fixed-flow variant). Adam 1e-4, decayed by 0.8 every --decay-every steps.
+phase 2 (the paper's fixed-flow variant, with --reset-flow to pre-train it from scratch when
+starting from a bundle). Adam 1e-4, decayed by 0.8 every --decay-every steps.
 """
 import argparse
 import glob
@@ -37,10 +39,10 @@ class PairSource:
         self.rng = np.random.default_rng(seed)
         self.real_fraction = real_fraction if real_pairs else 0.0
 
-    def sample(self, batch):
+    def sample(self, batch, synthetic_only=False):
         out = []
         for _ in range(batch):
-            if self.rng.random() < self.real_fraction:
+            if not synthetic_only and self.rng.random() < self.real_fraction:
                 out.append(self._crop(self.real[self.rng.integers(len(self.real))]))
             else:
                 out.append(data.synthetic_pair(self.rng, self.photos, self.size))
@@ -124,6 +126,8 @@ def main(argv=None):
     p.add_argument("--flow-steps", type=int, default=500)
     p.add_argument("--joint-steps", type=int, default=500)
     p.add_argument("--freeze-flow", action="store_true", help="fixed-flow variant: phase 2 trains the mask only")
+    p.add_argument("--reset-flow", action="store_true",
+                   help="re-initialise the flow sub-network before phase 1 (pre-train it from scratch)")
     p.add_argument("--split", choices=list(networks.SPLITS), default="r1/4(E)",
                    help="layer where features are composed (Table 3 ablation); the style network is re-partitioned")
     p.add_argument("--flow-source", choices=["network", "dis"], default="network",
@@ -164,7 +168,7 @@ def main(argv=None):
     log = open(os.path.join(args.out, "train_log.jsonl"), "w")
 
     def flow_step():
-        prev, cur, gt, tr = pairs.sample(args.batch)
+        prev, cur, gt, tr = pairs.sample(args.batch, synthetic_only=True)
         loss = losses.flow_loss(net.flow.pyramid(prev, cur), gt)
         return {"flow": loss, "total": loss}
 
@@ -172,6 +176,12 @@ def main(argv=None):
         return temporal_terms(net, *pairs.sample(args.batch), flow_source=args.flow_source)
 
     dis = args.flow_source == "dis"
+    if args.reset_flow:
+        if dis:
+            raise SystemExit("--reset-flow trains the flow sub-network: not with --flow-source dis")
+        for m in net.flow.modules():
+            if m is not net.flow and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
     if not dis:
         run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
     params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))

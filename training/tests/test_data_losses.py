@@ -65,6 +65,24 @@ def test_temporal_losses_vanish_on_their_targets():
     assert float(losses.flow_loss([p + 1 for p in exact], gt)) > 1.0
 
 
+def test_temporal_losses_weigh_pixels_as_the_paper_does():
+    """Eq. 4-5 are squared norms over the frame: one wrong pixel costs the same whatever the size of
+    its mask, so with the 1e5 : 2e4 weights a traceable pixel weighs 5x an occluded one."""
+    prev_out = torch.zeros(1, 3, 16, 16)
+    flow = torch.zeros(1, 2, 16, 16)
+    tr = torch.ones(1, 1, 16, 16)
+    tr[..., :, :2] = 0.0  # a small occluded strip: 32 of 256 pixels
+    out = torch.zeros(1, 3, 16, 16)
+    out[..., 0, 8] = 1.0  # one wrong traceable pixel
+    cohe = float(losses.coherence_loss(out, prev_out, flow, tr))
+    out_occ = torch.zeros(1, 3, 16, 16)
+    out_occ[..., 0, 0] = 1.0  # one wrong occluded pixel
+    occ = float(losses.occlusion_loss(out_occ, prev_out, tr))
+    assert abs(cohe - occ) < 1e-9 and abs(cohe - 3.0 / (3 * 256)) < 1e-9
+    w = losses.TEMPORAL_WEIGHTS
+    assert w["cohe"] * cohe == 5 * w["occ"] * occ
+
+
 def test_style_loss_prefers_the_style_statistics():
     style = torch.rand(1, 3, 64, 64)
     content = torch.rand(2, 3, 64, 64) * 0.2 + 0.4
