@@ -194,6 +194,9 @@ def main(argv=None):
                "steps": {"flow": args.flow_steps, "joint": args.joint_steps, "batch": args.batch, "size": args.size},
                "temporal_wall_seconds": round(time.time() - started),
                "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
+    if args.init:
+        # the lineage: how the bundle this run started from was made, recursively
+        made_by["init"] = {"bundle": args.init, "made_by": export.read_meta(args.init).get("made_by", {})}
     arch = export.architecture_of(split=args.split)
     name = os.path.basename(os.path.normpath(args.out))
     # Export before validating, so that a failing validation never loses the trained weights.

@@ -40,6 +40,8 @@ def test_freeze_flow_trains_the_mask_and_keeps_the_flow(tmp_path):
     assert _same(after.flow, before.flow)
     assert not _same(after.mask, before.mask)
     assert _same(after.encoder, before.encoder) and _same(after.decoder, before.decoder)
+    made_by = export.read_meta(str(tmp_path / "frozen"))["made_by"]
+    assert made_by["init"]["bundle"] == str(init) and "--freeze-flow" in made_by["command"]
 
 
 def test_reset_flow_starts_the_flow_from_scratch(tmp_path):

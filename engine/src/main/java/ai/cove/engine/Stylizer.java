@@ -74,6 +74,10 @@ public final class Stylizer implements AutoCloseable {
             this.mode = mode;
         }
 
+        public BundleSpec spec() {
+            return bundle.spec();
+        }
+
         public Builder replace(ModelBundle.Module module, Stage stage) {
             overrides.put(module, stage);
             return this;

@@ -15,6 +15,8 @@ import ai.cove.engine.VideoSource;
 import ai.cove.engine.eval.GroundTruth;
 import ai.cove.engine.eval.Sharpness;
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +67,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto")
     String device;
 
+    @Option(names = "--constant-mask", split = ",", paramLabel = "M",
+            description = "diagnostic: also run coherent mode with the mask sub-network replaced by a constant M "
+                    + "in [0,1] (comma-separated): shows how much stability the learned mask leaves and what a "
+                    + "higher M costs in sharpness")
+    List<Float> constantMasks = List.of();
+
     /** One evaluated (clip, style, mode). */
     record Row(String clip, String style, String mode, double[] pairErrors, double sharpness, double fpsModel,
                double fpsTotal, List<RgbImage> outputs) {
@@ -75,6 +83,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (float m : constantMasks) {
+            if (!(m >= 0f && m <= 1f)) {
+                throw new IllegalArgumentException("--constant-mask: " + m + " is not in [0,1]");
+            }
+        }
         Files.createDirectories(out);
         List<Path> clipPaths = listClips();
         List<String> styleNames = styles != null ? styles : Bundles.available();
@@ -105,7 +118,13 @@ public final class EvalCommand implements Callable<Integer> {
             try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec))) {
                 for (var e : inputs.entrySet()) {
                     for (Mode mode : Mode.values()) {
-                        rows.add(run(bundle, mode, e.getKey(), e.getValue(), truths.get(e.getKey())));
+                        rows.add(run(Stylizer.builder(bundle, mode), mode.label(), e.getKey(), e.getValue(),
+                                truths.get(e.getKey())));
+                    }
+                    for (float m : constantMasks) {
+                        Stylizer.Builder constant = Stylizer.builder(bundle, Mode.COHERENT)
+                                .replace(ModelBundle.Module.MASK, in -> constantMask(in.get(0), m));
+                        rows.add(run(constant, constantLabel(m), e.getKey(), e.getValue(), truths.get(e.getKey())));
                     }
                 }
             }
@@ -116,12 +135,22 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Row run(ModelBundle bundle, Mode mode, String clip, List<RgbImage> frames, GroundTruth truth) {
+    static String constantLabel(float m) {
+        return String.format(Locale.ROOT, "coherent M=%.2f", m);
+    }
+
+    /** A mask of one value over the feature grid, in the frame's NDManager. */
+    private static NDArray constantMask(NDArray features, float m) {
+        Shape f = features.getShape();
+        return features.getManager().full(new Shape(f.get(0), 1, f.get(2), f.get(3)), m);
+    }
+
+    private Row run(Stylizer.Builder builder, String mode, String clip, List<RgbImage> frames, GroundTruth truth) {
         List<RgbImage> outputs = new ArrayList<>();
         long modelNanos = 0;
         long start = System.nanoTime();
-        try (Stylizer s = Stylizer.create(bundle, mode);
-             ProgressBar bar = bar(bundle.spec().name() + " " + mode.label() + " " + clip, frames.size())) {
+        try (Stylizer s = builder.build();
+             ProgressBar bar = bar(s.spec().name() + " " + mode + " " + clip, frames.size())) {
             s.step(null, frames.get(0)); // warm-up, not timed
             start = System.nanoTime();
             StreamState state = null;
@@ -134,7 +163,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Row(clip, bundle.spec().name(), mode.label(), truth.pairErrors(outputs), meanSharpness(outputs),
+        return new Row(clip, builder.spec().name(), mode, truth.pairErrors(outputs), meanSharpness(outputs),
                 frames.size() / (modelNanos / 1e9), frames.size() / seconds, outputs);
     }
 
@@ -248,10 +277,28 @@ public final class EvalCommand implements Callable<Integer> {
                     meanAll(rows, "coherent", Row::sharpness) / meanAll(rows, "per-frame", Row::sharpness),
                     meanAll(rows, "coherent", Row::fpsModel) / meanAll(rows, "per-frame", Row::fpsModel),
                     meanAll(rows, "coherent", Row::fpsTotal) / meanAll(rows, "per-frame", Row::fpsTotal)));
+            md.append(perStyle(rows, styles));
             md.append("\ne_stab averaged over clips: ");
             md.append(String.join(", ", truths.keySet())).append(". Input e_stab (reference): ");
             md.append(String.format(Locale.ROOT, "%.4f", meanAll(rows, "input", Row::estab)));
             md.append(". Ground truth: ").append(truths.values().iterator().next().source()).append(".\n");
+            return md.toString();
+        }
+
+        /** Per style and method: the e_stab and sharpness ratios the targets are stated in. */
+        private static String perStyle(List<Row> rows, List<String> styles) {
+            List<String> modes = rows.stream().map(Row::mode)
+                    .filter(m -> !m.equals("input") && !m.equals("per-frame")).distinct().toList();
+            StringBuilder md = new StringBuilder("\n| style | method | e_stab / per-frame | sharpness / per-frame | e_stab |\n"
+                    + "|---|---|---|---|---|\n");
+            for (String s : styles) {
+                for (String m : modes) {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.4f |%n", s, m,
+                            mean(rows, s, m, Row::estab) / mean(rows, s, "per-frame", Row::estab),
+                            mean(rows, s, m, Row::sharpness) / mean(rows, s, "per-frame", Row::sharpness),
+                            mean(rows, s, m, Row::estab)));
+                }
+            }
             return md.toString();
         }
 

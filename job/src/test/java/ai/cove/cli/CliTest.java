@@ -87,6 +87,24 @@ class CliTest {
     }
 
     @Test
+    void evalWithConstantMasksAddsRowsAndMZeroIsThePerFrameOutput() throws Exception {
+        Path out = tmp.resolve("eval-constant");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "5",
+                "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString(),
+                "--constant-mask", "0,1")).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(6);
+        String perFrame = csv.get(2).split(",")[3];
+        assertThat(csv.get(4)).contains(",coherent M=0.00,");
+        assertThat(csv.get(4).split(",")[3]).isEqualTo(perFrame); // F^o = F: the per-frame frames exactly
+        assertThat(csv.get(5)).contains(",coherent M=1.00,");
+        assertThat(csv.get(5).split(",")[3]).isNotEqualTo(perFrame);
+        assertThat(Files.readString(out.resolve("table.md"))).contains("| tiny | coherent M=1.00 |");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE,
+                "--out", out.toString(), "--constant-mask", "1.5")).isNotZero();
+    }
+
+    @Test
     void benchAppendsEveryMeasuredRatioIncludingThePipelineAndAnAbComparison() throws Exception {
         Path report = tmp.resolve("bench.md");
         Files.writeString(report, "# earlier\n");
