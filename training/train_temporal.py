@@ -93,7 +93,7 @@ def load_style_network(net: networks.CoherentNet, style_run: str = None, init_bu
         p.requires_grad_(False)
 
 
-def run_phase(label, steps, params, step_fn, lr, decay_every, log):
+def run_phase(label, steps, params, step_fn, lr, decay_every, log, after_step=None):
     if steps <= 0:
         return
     opt = torch.optim.Adam(params, lr=lr)
@@ -108,6 +108,8 @@ def run_phase(label, steps, params, step_fn, lr, decay_every, log):
         record = {k: float(v) for k, v in terms.items()}
         progress.update(step, record)
         log.write(json.dumps({"phase": label, "step": step, **{k: round(v, 6) for k, v in record.items()}}) + "\n")
+        if after_step:
+            after_step(step)
     progress.close()
 
 
@@ -137,6 +139,9 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--flow-lr", type=float, default=1e-3, help="phase 1 learning rate")
     p.add_argument("--decay-every", type=int, default=5000)
+    p.add_argument("--snapshot-every", type=int, default=0,
+                   help="also export the bundle every N joint steps to OUT/snapshots/joint-NNNNN (for "
+                        "choosing a step count with training.select_snapshot)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
@@ -185,9 +190,6 @@ def main(argv=None):
     if not dis:
         run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
     params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))
-    run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log)
-
-    net.eval()
     made_by = {"command": "python3 -m training.train_temporal " + " ".join(sys.argv[1:] if argv is None else argv),
                "style_run_command": _style_command(args.style_run),
                "data": {"content": args.content, "clips": args.clips},
@@ -199,6 +201,18 @@ def main(argv=None):
         made_by["init"] = {"bundle": args.init, "made_by": export.read_meta(args.init).get("made_by", {})}
     arch = export.architecture_of(split=args.split)
     name = os.path.basename(os.path.normpath(args.out))
+
+    def snapshot(step):
+        if args.snapshot_every and step % args.snapshot_every == 0 and step < args.joint_steps:
+            folder = os.path.join(args.out, "snapshots", f"joint-{step:05d}")
+            meta = dict(made_by, steps=dict(made_by["steps"], joint=step), snapshot_of=args.out,
+                        temporal_wall_seconds=round(time.time() - started))
+            export.export_bundle(net, folder, f"{name}@{step}", args.style_name, arch, meta,
+                                 flow_source=args.flow_source, variants=())
+
+    run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log, snapshot)
+    made_by["temporal_wall_seconds"] = round(time.time() - started)
+    net.eval()
     # Export before validating, so that a failing validation never loses the trained weights.
     path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source)
     with torch.no_grad():

@@ -36,12 +36,16 @@ def _same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 def test_freeze_flow_trains_the_mask_and_keeps_the_flow(tmp_path):
     init = _bundle(tmp_path)
     before = export.load_bundle(str(init))
-    after = _train(tmp_path, init, "frozen", "--flow-steps", "0", "--joint-steps", "2", "--freeze-flow")
+    after = _train(tmp_path, init, "frozen", "--flow-steps", "0", "--joint-steps", "2", "--freeze-flow",
+                   "--snapshot-every", "1")
     assert _same(after.flow, before.flow)
     assert not _same(after.mask, before.mask)
     assert _same(after.encoder, before.encoder) and _same(after.decoder, before.decoder)
     made_by = export.read_meta(str(tmp_path / "frozen"))["made_by"]
     assert made_by["init"]["bundle"] == str(init) and "--freeze-flow" in made_by["command"]
+    snapshots = sorted(p.name for p in (tmp_path / "frozen" / "snapshots").iterdir())
+    assert snapshots == ["joint-00001"]  # the last step is the bundle itself
+    assert export.read_meta(str(tmp_path / "frozen" / "snapshots" / "joint-00001"))["made_by"]["steps"]["joint"] == 1
 
 
 def test_reset_flow_starts_the_flow_from_scratch(tmp_path):

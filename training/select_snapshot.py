@@ -1,0 +1,74 @@
+"""Chooses how long a mask was trained, on selection clips that are neither training nor validation
+clips: among a run's snapshots (train_temporal --snapshot-every) and its final bundle, the most
+stable one (lowest e_stab ratio) whose sharpness loss stays within the budget. More mask training
+raises the mask, which trades sharpness (blur accumulates through the repeated warps) for stability,
+and styles differ in how fast they lose sharpness. The choice is copied to --out, with a bfloat16
+variant and the selection recorded in bundle.json (made_by.selected).
+
+    ./cove eval --clips <selection clips> --styles RUN/snapshots/joint-00100,...,RUN --out out/select
+    python3 -m training.select_snapshot out/select/results.csv --run RUN --out models/NAME \\
+        --command "<the cove eval command>"
+"""
+import argparse
+import csv
+import glob
+import os
+import shutil
+
+from . import export, optimize_bundle, record_validation
+
+
+def candidates(run: str):
+    """{bundle name: folder} of a run's snapshots and its final bundle."""
+    folders = sorted(glob.glob(os.path.join(run, "snapshots", "joint-*"))) + [run]
+    return {export.read_meta(f)["name"]: f for f in folders if os.path.exists(os.path.join(f, "bundle.json"))}
+
+
+def choose(summary, max_sharpness_loss: float):
+    """The name with the lowest e_stab ratio among those within the sharpness budget, or None."""
+    within = {n: v for n, v in summary.items() if 1.0 - v["sharpness_ratio"] <= max_sharpness_loss}
+    return min(within, key=lambda n: within[n]["e_stab_ratio"]) if within else None
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", help="results.csv of a cove eval over the run's snapshots on selection clips")
+    p.add_argument("--run", required=True, help="train_temporal output folder (with snapshots/)")
+    p.add_argument("--out", required=True, help="bundle folder to write (replaced)")
+    p.add_argument("--max-sharpness-loss", type=float, default=0.025,
+                   help="largest accepted 1 - sharpness(coherent)/sharpness(per-frame) (default 0.025, "
+                        "a margin under the 3%% target)")
+    p.add_argument("--command", required=True, help="the cove eval command that produced the CSV")
+    args = p.parse_args(argv)
+    found = candidates(args.run)
+    with open(args.results) as f:
+        summary = {n: v for n, v in record_validation.summarise(list(csv.DictReader(f))).items() if n in found}
+    if not summary:
+        raise SystemExit(f"{args.results} has no rows for the bundles of {args.run}: {sorted(found)}")
+    name = choose(summary, args.max_sharpness_loss)
+    if name is None:
+        raise SystemExit(f"no bundle of {args.run} keeps the sharpness loss within {args.max_sharpness_loss}: "
+                         + ", ".join(f"{n} {1 - v['sharpness_ratio']:.3f}" for n, v in summary.items()))
+    if os.path.exists(args.out):
+        shutil.rmtree(args.out)
+    shutil.copytree(found[name], args.out, ignore=shutil.ignore_patterns("snapshots", "*.bfloat16.pt"))
+    shutil.copy(os.path.join(args.run, "train_log.jsonl"), args.out)  # the whole run's losses
+    meta = export.read_meta(args.out)
+    meta["name"] = os.path.basename(os.path.normpath(args.out))
+    meta["variants"] = {}
+    meta["metrics"] = {k: v for k, v in meta.get("metrics", {}).items() if k != "validation"}
+    meta["made_by"]["selected"] = {
+        "run": args.run, "chosen": name, "steps_joint": meta["made_by"]["steps"]["joint"],
+        "rule": f"lowest e_stab ratio with sharpness loss <= {args.max_sharpness_loss} on the selection clips",
+        "command": args.command + f"; python3 -m training.select_snapshot {args.results} --run {args.run} "
+                                  f"--out {args.out} --max-sharpness-loss {args.max_sharpness_loss}",
+        "candidates": {n: {"e_stab_ratio": v["e_stab_ratio"], "sharpness_ratio": v["sharpness_ratio"]}
+                       for n, v in sorted(summary.items())}}
+    export.write_meta(args.out, meta)
+    optimize_bundle.add_variant(args.out, "bfloat16")
+    print(f"{args.out}: {name} (e_stab ratio {summary[name]['e_stab_ratio']}, "
+          f"sharpness ratio {summary[name]['sharpness_ratio']} on the selection clips)")
+
+
+if __name__ == "__main__":
+    main()

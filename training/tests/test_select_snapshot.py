@@ -1,0 +1,49 @@
+"""Choosing a mask's training length on selection clips (training.select_snapshot)."""
+import filecmp
+
+import pytest
+import torch
+
+from training import export, networks, select_snapshot
+
+HEADER = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs\n"
+
+
+def _row(style, mode, e, s):
+    return f"c,{style},{mode},{e},{s},1,1,3\n"
+
+
+def _run(tmp_path):
+    torch.manual_seed(0)
+    run = tmp_path / "run"
+    export.export_bundle(networks.build(), str(run / "snapshots" / "joint-00001"), "run@1", "t",
+                         export.architecture_of(), {"steps": {"joint": 1}}, variants=())
+    export.export_bundle(networks.build(), str(run), "run", "t", export.architecture_of(), {"steps": {"joint": 2}},
+                         variants=())
+    (run / "train_log.jsonl").write_text("{}\n")
+    return run
+
+
+def test_the_most_stable_bundle_within_the_sharpness_budget_is_chosen_and_copied(tmp_path):
+    run = _run(tmp_path)
+    csv = tmp_path / "results.csv"
+    csv.write_text(HEADER + _row("run@1", "per-frame", 0.002, 1.0) + _row("run@1", "coherent", 0.0012, 0.99)
+                   + _row("run", "per-frame", 0.002, 1.0) + _row("run", "coherent", 0.0008, 0.96)
+                   + _row("other", "per-frame", 0.002, 1.0) + _row("other", "coherent", 0.0001, 1.0))
+    out = tmp_path / "chosen"
+    select_snapshot.main([str(csv), "--run", str(run), "--out", str(out), "--command", "cove eval ..."])
+    meta = export.read_meta(str(out))
+    assert meta["name"] == "chosen"
+    assert meta["made_by"]["selected"]["chosen"] == "run@1"  # "run" is stabler but 4% less sharp
+    assert meta["made_by"]["selected"]["steps_joint"] == 1
+    assert "bfloat16" in meta["variants"] and (out / "encoder.bfloat16.pt").exists()
+    assert filecmp.cmp(out / "mask.pt", run / "snapshots" / "joint-00001" / "mask.pt", shallow=False)
+    assert not (out / "snapshots").exists()
+
+
+def test_no_bundle_within_the_budget_is_an_error(tmp_path):
+    run = _run(tmp_path)
+    csv = tmp_path / "results.csv"
+    csv.write_text(HEADER + _row("run", "per-frame", 0.002, 1.0) + _row("run", "coherent", 0.0008, 0.9))
+    with pytest.raises(SystemExit, match="sharpness loss within"):
+        select_snapshot.main([str(csv), "--run", str(run), "--out", str(tmp_path / "x"), "--command", "c"])
