@@ -46,6 +46,21 @@ def test_motion_boundary_mask_finds_flow_edges():
     assert mb[:, 9:11].all() and not mb[:, :8].any() and not mb[:, 13:].any()
 
 
+def test_cached_real_pairs_share_one_array_per_field(tmp_path):
+    import cv2
+    clip = tmp_path / "clip"
+    clip.mkdir()
+    rng = np.random.default_rng(0)
+    base = cv2.GaussianBlur((rng.random((48, 64, 3)) * 255).astype(np.uint8), (0, 0), 1.5)
+    for i in range(4):
+        cv2.imwrite(str(clip / f"{i:03d}.png"), np.roll(base, i, axis=1))
+    made = data.cached_real_pairs(str(clip), (48, 64), str(tmp_path / "cache"))
+    loaded = data.cached_real_pairs(str(clip), (48, 64), str(tmp_path / "cache"))
+    assert len(loaded) == len(made) == 3
+    assert all(np.array_equal(a.flow, b.flow) and np.array_equal(a.current, b.current) for a, b in zip(made, loaded))
+    assert loaded[0].flow.base is loaded[2].flow.base  # views of one array, not one copy per pair
+
+
 def test_temporal_losses_vanish_on_their_targets():
     prev_out = torch.rand(1, 3, 16, 16)
     flow = torch.zeros(1, 2, 16, 16)
