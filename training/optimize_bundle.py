@@ -12,6 +12,7 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 
 --freeze         torch.jit.freeze every module (weights inlined as constants, conv+bias folded).
 --channels-last  encoder and decoder in channels-last memory format.
+--cat-pad        reflection padding by concatenating flipped edge slices (bit-identical output).
 """
 import argparse
 import os
@@ -31,6 +32,31 @@ class ChannelsLast(nn.Module):
         return self.module(x.contiguous(memory_format=torch.channels_last)).contiguous()
 
 
+class CatReflectionPad(nn.Module):
+    """Reflection padding as two concatenations of flipped edge slices: the same values as
+    nn.ReflectionPad2d, which libtorch computes with a slow per-element index kernel."""
+
+    def __init__(self, pad: int):
+        super().__init__()
+        self.pad = pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.pad
+        if p == 0:
+            return x
+        x = torch.cat([x[..., 1:p + 1].flip(-1), x, x[..., -p - 1:-1].flip(-1)], -1)
+        return torch.cat([x[..., 1:p + 1, :].flip(-2), x, x[..., -p - 1:-1, :].flip(-2)], -2)
+
+
+def with_cat_pad(module: nn.Module) -> nn.Module:
+    """module with every nn.ReflectionPad2d replaced by CatReflectionPad (in place)."""
+    for child in list(module.modules()):
+        for key, sub in list(child._modules.items()):
+            if isinstance(sub, nn.ReflectionPad2d):
+                child._modules[key] = CatReflectionPad(int(sub.padding[0]))
+    return module
+
+
 def add_variant(bundle_dir: str, variant: str) -> None:
     if variant not in export.VARIANTS:
         raise SystemExit(f"unknown variant {variant!r}: choose from {sorted(export.VARIANTS)}")
@@ -40,17 +66,20 @@ def add_variant(bundle_dir: str, variant: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
-def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool) -> str:
+def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False) -> str:
     os.makedirs(dst, exist_ok=True)
     net = export.load_bundle(src)
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
                "mask": net.mask}
     for key, module in modules.items():
+        if cat_pad:
+            module = with_cat_pad(module)
         if channels_last and key in ("encoder", "decoder"):
             module = ChannelsLast(module)
         scripted = torch.jit.script(module.eval())
         torch.jit.save(torch.jit.freeze(scripted) if freeze else scripted, os.path.join(dst, key + ".pt"))
-    steps = [s for s, on in (("torch.jit.freeze", freeze), ("channels-last encoder+decoder", channels_last)) if on]
+    steps = [s for s, on in (("torch.jit.freeze", freeze), ("channels-last encoder+decoder", channels_last),
+                             ("reflection padding by concatenation", cat_pad)) if on]
     meta = export.read_meta(src)
     meta["name"] = os.path.basename(os.path.normpath(dst))
     meta.pop("variants", None)  # the copy is float32 only
@@ -66,6 +95,7 @@ def main(argv=None):
     p.add_argument("--copy-to", help="write a transformed float32 copy here")
     p.add_argument("--freeze", action="store_true")
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--cat-pad", action="store_true")
     args = p.parse_args(argv)
     if not args.add_variant and not args.copy_to:
         p.error("give --add-variant or --copy-to")
@@ -73,7 +103,7 @@ def main(argv=None):
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
-        print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last), "->", args.copy_to)
+        print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad), "->", args.copy_to)
 
 
 if __name__ == "__main__":

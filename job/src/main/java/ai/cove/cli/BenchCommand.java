@@ -16,7 +16,6 @@ import ai.cove.job.EmbeddedKafka;
 import ai.cove.job.FrameTopics;
 import ai.cove.job.JobConfig;
 import ai.cove.job.LocalRunner;
-import ai.cove.operators.FrameEvent;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -30,16 +29,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Future;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,6 +71,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--versus-precision", description = "precision of the --versus bundle (default: --precision)")
     String versusPrecision;
+
+    @Option(names = "--streams", description = "also measure S streams: the job at parallelism S vs direct stylize on S "
+            + "threads, cores/S libtorch threads each (default: one per core; 1 to skip)")
+    Integer streams;
 
     @Override
     public Integer call() throws Exception {
@@ -136,6 +135,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (pipeline) {
                 md.append(pipelineSection(bundle, pipelineFrames, directFps));
+                int s = streams != null ? streams : Runtime.getRuntime().availableProcessors();
+                if (s > 1) {
+                    md.append(PipelineBench.scalingSection(bundle, pipelineFrames, s));
+                }
             }
         }
         System.out.println(md);
@@ -240,26 +243,19 @@ public final class BenchCommand implements Callable<Integer> {
     /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
     private String pipelineSection(ModelBundle bundle, List<RgbImage> clip, double directFps) throws Exception {
         BundleSpec spec = bundle.spec();
+        double pipelineFps = PipelineBench.pipeline(bundle, clip, 1);
+        // direct again right after the pipeline: on a shared machine speed drifts within a run
+        double directAfter = timeMode(bundle, Mode.COHERENT, clip)[1];
+        double direct = (directFps + directAfter) / 2;
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
             JobConfig base = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(spec.dir().toString())
                     .precision(bundle.precision().label()).checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
-            JobConfig eo = base.toBuilder().topics("bench-in", "bench-out", "bench-dead").groupId("bench-eo")
-                    .bounded(true).build();
-            Topics.ensure(eo.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
-            send(eo, "bench", clip, 0);
-            LocalRunner.start(eo, null).getJobExecutionResult().get();
-            var out = FrameTopics.readCommitted(eo.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2));
-            long first = out.stream().mapToLong(r -> r.timestamp()).min().orElse(0);
-            long last = out.stream().mapToLong(r -> r.timestamp()).max().orElse(0);
-            double pipelineFps = (out.size() - 1) / Math.max(1e-3, (last - first) / 1e3);
-            // direct again right after the pipeline: on a shared machine speed drifts within a run
-            double directAfter = timeMode(bundle, Mode.COHERENT, clip)[1];
-            double direct = (directFps + directAfter) / 2;
 
             String latency = latencyAt(base, clip, "light", Math.max(0.3, 0.3 * directFps))
                     + latencyAt(base, clip, "busy", Math.max(0.5, 0.7 * directFps));
-            return String.format(Locale.ROOT, "%nPipeline (in-process Kafka + Flink MiniCluster, %dx%d, %d frames): "
+            return String.format(Locale.ROOT, "%nPipeline (in-process Kafka + Flink MiniCluster, %dx%d, %d frames, after a "
+                    + PipelineBench.WARM_UP_FRAMES + "-frame warm-up video as direct stylize has): "
                     + "exactly-once steady-state throughput %.2f fps vs direct coherent stylize %.2f fps "
                     + "(mean of %.2f before and %.2f after): **%.2f**.%n%n"
                     + "At-least-once latency (broker append of the input to broker append of the output), paced input:%n%n"
@@ -282,42 +278,18 @@ public final class BenchCommand implements Callable<Integer> {
         Topics.ensure(alo.bootstrap(), new Properties(), 1, in, outTopic, alo.deadLetterTopic());
         JobClient job = LocalRunner.start(alo, null);
         // one frame through first, so that job start-up and partition assignment are not timed
-        send(alo, "warm-up", clip.subList(0, 1), 0);
+        PipelineBench.send(alo, List.of("warm-up"), clip.subList(0, 1), 0);
         FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, 1, Duration.ofMinutes(5));
-        Map<Long, Long> sentAt = send(alo, "bench", clip, fps);
+        Map<String, Long> sentAt = PipelineBench.send(alo, List.of("bench"), clip, fps);
         var latOut = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, clip.size() + 1,
                 Duration.ofMinutes(10)).stream().filter(r -> "bench".contentEquals(FrameTopics.stylized(r).getVideoId())).toList();
         job.cancel().get();
-        double[] lat = latOut.stream().mapToDouble(r -> r.timestamp() - sentAt.get(FrameTopics.stylized(r).getSeq()))
+        double[] lat = latOut.stream().mapToDouble(r -> r.timestamp() - sentAt.get("bench/" + FrameTopics.stylized(r).getSeq()))
                 .sorted().toArray();
         double model = latOut.stream().mapToDouble(r -> FrameTopics.stylized(r).getModelMillis()).average().orElse(Double.NaN);
         double p50 = percentile(lat, 0.5);
         return String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.0f | %.0f |%n", load, fps, p50,
                 percentile(lat, 0.99), model, p50 - model);
-    }
-
-    /** Sends the clip as one video; paced at {@code fps} when positive. Returns seq -> record timestamp. */
-    private static Map<Long, Long> send(JobConfig c, String videoId, List<RgbImage> clip, double fps) throws Exception {
-        Map<Long, Long> at = new HashMap<>();
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties())) {
-            long start = System.nanoTime();
-            for (int i = 0; i < clip.size(); i++) {
-                if (fps > 0) {
-                    long wait = start + (long) (i * 1e9 / fps) - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing the input clock
-                    }
-                }
-                FrameEvent e = FrameTopics.jpegFrame(videoId, i, 25, clip.get(i), i == clip.size() - 1);
-                acks.add(FrameTopics.send(p, c.inputTopic(), e));
-            }
-            p.flush();
-            for (int i = 0; i < acks.size(); i++) {
-                at.put((long) i, acks.get(i).get().timestamp());
-            }
-        }
-        return at;
     }
 
     private static double percentile(double[] sorted, double q) {

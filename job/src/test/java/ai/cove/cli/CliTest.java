@@ -109,7 +109,7 @@ class CliTest {
         Path report = tmp.resolve("bench.md");
         Files.writeString(report, "# earlier\n");
         assertThat(run("bench", "--size", "64x48", "--frames", "4", "--style", BUNDLE, "--versus", BUNDLE,
-                "--versus-precision", "bfloat16", "--out", report.toString())).isZero();
+                "--versus-precision", "bfloat16", "--streams", "2", "--out", report.toString())).isZero();
         String md = Files.readString(report);
         assertThat(md).startsWith("# earlier\n").contains("`cove bench --size 64x48 --frames 4");
         assertThat(md).containsPattern("\\| 64x48 \\| [0-9.]+ \\| [0-9.]+ \\| \\*\\*[0-9.]+\\*\\*");
@@ -118,5 +118,7 @@ class CliTest {
                 + "\\*\\*[0-9.]+\\*\\*");
         assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
         assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
+        assertThat(md).containsPattern("Scaling \\(2 streams of 64x48, 4 frames each; the job at parallelism 2, direct "
+                + "stylize on 2 threads; [0-9]+ libtorch .*\\*\\*[0-9.]+\\*\\*");
     }
 }

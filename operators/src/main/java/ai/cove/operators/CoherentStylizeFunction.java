@@ -9,6 +9,7 @@ import ai.cove.engine.StateCodec;
 import ai.cove.engine.StreamState;
 import ai.cove.engine.Stylizer;
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -99,7 +100,8 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         g.gauge("meanMask", () -> lastMeanMask);
         g.gauge("stateBytes", () -> lastStateBytes);
         stylizer(defaultStyle); // load and warm up before the first frame arrives
-        LOG.info("subtask {} stylizes on {} in {}", subtask, device, bundles.get(defaultStyle).precision().label());
+        LOG.info("subtask {} stylizes on {} in {} with {} libtorch intra-op thread(s)", subtask, device,
+                bundles.get(defaultStyle).precision().label(), JniUtils.getNumThreads());
     }
 
     private Stylizer stylizer(String style) {
