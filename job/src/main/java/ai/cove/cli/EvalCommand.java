@@ -21,7 +21,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,6 +83,10 @@ public final class EvalCommand implements Callable<Integer> {
         double estab() {
             return Arrays.stream(pairErrors).average().orElse(0);
         }
+
+        Row as(String otherStyle) {
+            return new Row(clip, otherStyle, mode, pairErrors, sharpness, fpsModel, fpsTotal, outputs);
+        }
     }
 
     @Override
@@ -113,14 +121,22 @@ public final class EvalCommand implements Callable<Integer> {
             rows.add(new Row(name, "-", "input", truths.get(name).pairErrors(frames), meanSharpness(frames), 0, 0,
                     List.of()));
         }
+        // Per-frame output depends on the encoder and decoder only: bundles that share those files (a
+        // run's snapshots, mask variants of one style network) reuse it instead of stylizing again.
+        Map<String, Row> perFrame = new HashMap<>();
         for (String style : styleNames) {
             BundleSpec spec = Bundles.find(style);
             try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec))) {
+                String styleNetwork = styleNetworkDigest(bundle);
                 for (var e : inputs.entrySet()) {
-                    for (Mode mode : Mode.values()) {
-                        rows.add(run(Stylizer.builder(bundle, mode), mode.label(), e.getKey(), e.getValue(),
-                                truths.get(e.getKey())));
-                    }
+                    Row cached = perFrame.get(styleNetwork + "/" + e.getKey());
+                    Row pf = cached != null ? cached.as(spec.name())
+                            : run(Stylizer.builder(bundle, Mode.PER_FRAME), Mode.PER_FRAME.label(), e.getKey(),
+                                    e.getValue(), truths.get(e.getKey()));
+                    perFrame.putIfAbsent(styleNetwork + "/" + e.getKey(), pf);
+                    rows.add(pf);
+                    rows.add(run(Stylizer.builder(bundle, Mode.COHERENT), Mode.COHERENT.label(), e.getKey(),
+                            e.getValue(), truths.get(e.getKey())));
                     for (float m : constantMasks) {
                         Stylizer.Builder constant = Stylizer.builder(bundle, Mode.COHERENT)
                                 .replace(ModelBundle.Module.MASK, in -> constantMask(in.get(0), m));
@@ -133,6 +149,19 @@ public final class EvalCommand implements Callable<Integer> {
         System.out.println(Files.readString(out.resolve("table.md")));
         System.out.println("wrote " + out.toAbsolutePath() + " (table.md, results.csv, estab_*.png, improvement.png, crops_*.png)");
         return 0;
+    }
+
+    /** Identifies a bundle's style network: its encoder and decoder files in the precision used. */
+    private static String styleNetworkDigest(ModelBundle bundle) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String module : List.of("encoder", "decoder")) {
+                md.update(Files.readAllBytes(bundle.spec().modulePath(module, bundle.precision())));
+            }
+            return HexFormat.of().formatHex(md.digest()) + "/" + bundle.precision().label();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
     }
 
     static String constantLabel(float m) {

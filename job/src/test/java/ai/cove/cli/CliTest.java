@@ -87,6 +87,27 @@ class CliTest {
     }
 
     @Test
+    void evalReusesPerFrameResultsOfBundlesWithTheSameStyleNetwork() throws Exception {
+        Path copy = tmp.resolve("tiny-copy");
+        try (var files = Files.list(Path.of(BUNDLE))) {
+            Files.createDirectories(copy);
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(copy.resolve("bundle.json").toFile());
+        new ObjectMapper().writeValue(copy.resolve("bundle.json").toFile(), json.put("name", "tiny-copy"));
+        Path out = tmp.resolve("eval-reuse");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE + "," + copy,
+                "--max-frames", "4", "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString())).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(6); // header, input, tiny per-frame + coherent, tiny-copy per-frame + coherent
+        // reused, not re-measured: even the timings are the same
+        assertThat(csv.get(4).replace("tiny-copy", "tiny")).isEqualTo(csv.get(2));
+        assertThat(csv.get(5)).startsWith("generated,tiny-copy,coherent,");
+    }
+
+    @Test
     void evalWithConstantMasksAddsRowsAndMZeroIsThePerFrameOutput() throws Exception {
         Path out = tmp.resolve("eval-constant");
         assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "5",
