@@ -18,10 +18,14 @@ import shutil
 from . import export, optimize_bundle, record_validation
 
 
-def candidates(run: str):
-    """{bundle name: folder} of a run's snapshots and its final bundle."""
-    folders = sorted(glob.glob(os.path.join(run, "snapshots", "joint-*"))) + [run]
-    return {export.read_meta(f)["name"]: f for f in folders if os.path.exists(os.path.join(f, "bundle.json"))}
+def candidates(runs):
+    """{bundle name: (run, folder)} of the runs' snapshots and final bundles."""
+    found = {}
+    for run in runs:
+        for f in sorted(glob.glob(os.path.join(run, "snapshots", "joint-*"))) + [run]:
+            if os.path.exists(os.path.join(f, "bundle.json")):
+                found[export.read_meta(f)["name"]] = (run, f)
+    return found
 
 
 def choose(summary, max_sharpness_loss: float):
@@ -33,7 +37,7 @@ def choose(summary, max_sharpness_loss: float):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", help="results.csv of a cove eval over the run's snapshots on selection clips")
-    p.add_argument("--run", required=True, help="train_temporal output folder (with snapshots/)")
+    p.add_argument("--run", required=True, nargs="+", help="train_temporal output folders (with snapshots/)")
     p.add_argument("--out", required=True, help="bundle folder to write (replaced)")
     p.add_argument("--max-sharpness-loss", type=float, default=0.025,
                    help="largest accepted 1 - sharpness(coherent)/sharpness(per-frame) (default 0.025, "
@@ -51,16 +55,17 @@ def main(argv=None):
                          + ", ".join(f"{n} {1 - v['sharpness_ratio']:.3f}" for n, v in summary.items()))
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
-    shutil.copytree(found[name], args.out, ignore=shutil.ignore_patterns("snapshots", "*.bfloat16.pt"))
-    shutil.copy(os.path.join(args.run, "train_log.jsonl"), args.out)  # the whole run's losses
+    run, folder = found[name]
+    shutil.copytree(folder, args.out, ignore=shutil.ignore_patterns("snapshots", "*.bfloat16.pt"))
+    shutil.copy(os.path.join(run, "train_log.jsonl"), args.out)  # the whole run's losses
     meta = export.read_meta(args.out)
     meta["name"] = os.path.basename(os.path.normpath(args.out))
     meta["variants"] = {}
     meta["metrics"] = {k: v for k, v in meta.get("metrics", {}).items() if k != "validation"}
     meta["made_by"]["selected"] = {
-        "run": args.run, "chosen": name, "steps_joint": meta["made_by"]["steps"]["joint"],
+        "runs": args.run, "chosen": name, "steps_joint": meta["made_by"]["steps"]["joint"],
         "rule": f"lowest e_stab ratio with sharpness loss <= {args.max_sharpness_loss} on the selection clips",
-        "command": args.command + f"; python3 -m training.select_snapshot {args.results} --run {args.run} "
+        "command": args.command + f"; python3 -m training.select_snapshot {args.results} --run {' '.join(args.run)} "
                                   f"--out {args.out} --max-sharpness-loss {args.max_sharpness_loss}",
         "candidates": {n: {"e_stab_ratio": v["e_stab_ratio"], "sharpness_ratio": v["sharpness_ratio"]}
                        for n, v in sorted(summary.items())}}

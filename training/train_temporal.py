@@ -32,36 +32,76 @@ def batch_of(pairs):
 
 
 class PairSource:
-    """Synthetic pairs made on the fly, mixed with cached real DeepFlow pairs when clips are given."""
+    """Synthetic pairs made on the fly, mixed with cached real DeepFlow pairs when clips are given.
+    `clips` holds the real pairs per clip, in order, for sequences of consecutive pairs."""
 
-    def __init__(self, photos, real_pairs, size, seed, real_fraction):
+    def __init__(self, photos, real_pairs, size, seed, real_fraction, clips=None):
         self.photos, self.real, self.size = photos, real_pairs, size
+        self.clips = clips if clips is not None else [real_pairs]
         self.rng = np.random.default_rng(seed)
         self.real_fraction = real_fraction if real_pairs else 0.0
+
+    def sample_sequence(self, batch, length):
+        """`length` consecutive real pairs per batch element, one crop window per element:
+        a list of batches, step by step (step j's current frame is step j+1's previous)."""
+        clips = [c for c in self.clips if len(c) >= length]
+        if not clips:
+            raise SystemExit(f"no clip has {length} consecutive pairs for --sequence {length}")
+        picks = []
+        for _ in range(batch):
+            clip = clips[self.rng.integers(len(clips))]
+            start = self.rng.integers(len(clip) - length + 1)
+            window = self._window(clip[start].flow.shape)
+            picks.append([self._crop(clip[start + j], window) for j in range(length)])
+        return [batch_of([pick[j] for pick in picks]) for j in range(length)]
 
     def sample(self, batch, synthetic_only=False):
         out = []
         for _ in range(batch):
             if not synthetic_only and self.rng.random() < self.real_fraction:
-                out.append(self._crop(self.real[self.rng.integers(len(self.real))]))
+                p = self.real[self.rng.integers(len(self.real))]
+                out.append(self._crop(p, self._window(p.flow.shape)))
             else:
                 out.append(data.synthetic_pair(self.rng, self.photos, self.size))
         return batch_of(out)
 
-    def _crop(self, p):
+    def _window(self, shape):
         h, w = self.size
-        y = self.rng.integers(p.flow.shape[0] - h + 1)
-        x = self.rng.integers(p.flow.shape[1] - w + 1)
-        s = np.s_[y:y + h, x:x + w]
+        y = self.rng.integers(shape[0] - h + 1)
+        x = self.rng.integers(shape[1] - w + 1)
+        return np.s_[y:y + h, x:x + w]
+
+    @staticmethod
+    def _crop(p, s):
         return data.Pair(p.previous[s], p.current[s], p.flow[s], p.traceable[s])
 
 
 def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network"):
     """Eq. 4-7 on a two-frame sample. With the classical (DIS) flow source only the mask learns."""
+    return net1_terms(net, prev, cur, gt_flow, traceable, flow_source)[0]
+
+
+def sequence_terms(net: networks.CoherentNet, steps, flow_source: str = "network"):
+    """Eq. 4-7 averaged over an unrolled sequence of consecutive pairs: F^o is carried from step to
+    step as in inference, while the targets stay the per-frame stylizations (for L_cohe the warped
+    per-frame O_{t-1}). Two-frame samples never show the mask the blur that builds up when warped
+    features are carried over several frames; here it costs coherence loss. One step is Eq. 4-7."""
+    composite, totals = None, {}
+    for prev, cur, gt_flow, traceable in steps:
+        terms, composite = net1_terms(net, prev, cur, gt_flow, traceable, flow_source, composite)
+        for k, v in terms.items():
+            totals[k] = totals.get(k, 0.0) + v / len(steps)
+    return totals
+
+
+def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network",
+               previous_composite=None):
+    """One Net1 step from F^o_{t-1} (by default F_{t-1} of Net0): Eq. 4-7 terms and F^o_t."""
     with torch.no_grad():
         prev_out, prev_feat = net.net0(prev)
-        per_frame, _ = net.net0(cur)
-    features = net.encoder(cur).detach()
+        per_frame, features = net.net0(cur)
+    if previous_composite is not None:
+        prev_feat = previous_composite
     stride = cur.shape[-1] // features.shape[-1]
     if flow_source == "dis":
         flow = classical.dis_flow_batch(prev, cur, stride)
@@ -72,13 +112,14 @@ def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flo
         flow_term = losses.flow_loss(pyramid, gt_flow, traceable)
     warped = networks.warp(prev_feat, flow)
     mask = net.mask(features, warped)
-    out = net.decoder(networks.compose(features, warped, mask))
+    composite = networks.compose(features, warped, mask)
+    out = net.decoder(composite)
     terms = {"cohe": losses.coherence_loss(out, prev_out, gt_flow, traceable),
              "occ": losses.occlusion_loss(out, per_frame, traceable),
              "flow": flow_term,
              "mask": mask.mean()}
     terms["total"] = sum(losses.TEMPORAL_WEIGHTS[k] * terms[k] for k in losses.TEMPORAL_WEIGHTS)
-    return terms
+    return terms, composite
 
 
 def load_style_network(net: networks.CoherentNet, style_run: str = None, init_bundle: str = None):
@@ -139,6 +180,9 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--flow-lr", type=float, default=1e-3, help="phase 1 learning rate")
     p.add_argument("--decay-every", type=int, default=5000)
+    p.add_argument("--sequence", type=int, default=1,
+                   help="real samples as K consecutive pairs with F^o carried through them (default 1: the "
+                        "paper's two-frame samples); synthetic samples stay pairs")
     p.add_argument("--snapshot-every", type=int, default=0,
                    help="also export the bundle every N joint steps to OUT/snapshots/joint-NNNNN (for "
                         "choosing a step count with training.select_snapshot)")
@@ -167,8 +211,9 @@ def main(argv=None):
     if not photos:
         raise SystemExit(f"no .jpg photos under {args.content}")
     ch, cw = (int(v) for v in args.clip_size.split("x"))
-    real = [pair for clip in args.clips for pair in data.cached_real_pairs(clip, (ch, cw), args.cache, limit=60)]
-    pairs = PairSource(photos, real, (args.size, args.size), args.seed, args.real_fraction)
+    real_clips = [data.cached_real_pairs(clip, (ch, cw), args.cache, limit=60) for clip in args.clips]
+    real = [pair for clip in real_clips for pair in clip]
+    pairs = PairSource(photos, real, (args.size, args.size), args.seed, args.real_fraction, real_clips)
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "train_log.jsonl"), "w")
 
@@ -178,7 +223,10 @@ def main(argv=None):
         return {"flow": loss, "total": loss}
 
     def joint_step():
-        return temporal_terms(net, *pairs.sample(args.batch), flow_source=args.flow_source)
+        if args.sequence > 1 and pairs.rng.random() < pairs.real_fraction:
+            return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source)
+        return temporal_terms(net, *pairs.sample(args.batch, synthetic_only=args.sequence > 1),
+                              flow_source=args.flow_source)
 
     dis = args.flow_source == "dis"
     if args.reset_flow:

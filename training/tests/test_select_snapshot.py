@@ -47,3 +47,18 @@ def test_no_bundle_within_the_budget_is_an_error(tmp_path):
     csv.write_text(HEADER + _row("run", "per-frame", 0.002, 1.0) + _row("run", "coherent", 0.0008, 0.9))
     with pytest.raises(SystemExit, match="sharpness loss within"):
         select_snapshot.main([str(csv), "--run", str(run), "--out", str(tmp_path / "x"), "--command", "c"])
+
+
+def test_candidates_of_several_runs_compete(tmp_path):
+    run = _run(tmp_path)
+    other = tmp_path / "other"
+    export.export_bundle(networks.build(), str(other), "other", "t", export.architecture_of(), {"steps": {"joint": 5}},
+                         variants=())
+    (other / "train_log.jsonl").write_text('{"run": "other"}\n')
+    csv = tmp_path / "results.csv"
+    csv.write_text(HEADER + _row("run", "per-frame", 0.002, 1.0) + _row("run", "coherent", 0.0012, 0.99)
+                   + _row("other", "per-frame", 0.002, 1.0) + _row("other", "coherent", 0.001, 0.99))
+    out = tmp_path / "chosen"
+    select_snapshot.main([str(csv), "--run", str(run), str(other), "--out", str(out), "--command", "c"])
+    assert export.read_meta(str(out))["made_by"]["selected"]["chosen"] == "other"
+    assert (out / "train_log.jsonl").read_text() == '{"run": "other"}\n'

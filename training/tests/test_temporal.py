@@ -65,3 +65,39 @@ def test_flow_pre_training_samples_synthetic_pairs_only():
     assert float(source.sample(2)[0].max()) == 0.0  # real_fraction 1: only the (black) real pair
     previous = source.sample(4, synthetic_only=True)[0]
     assert bool((previous.flatten(1).amax(dim=1) > 0).all())  # no black real pair among them
+
+
+def _frames_clip(tmp_path, n=4, h=64, w=80):
+    import cv2
+    clip = tmp_path / "clip"
+    clip.mkdir(parents=True)
+    base = _texture(h, w, seed=3)
+    for i in range(n):
+        cv2.imwrite(str(clip / f"{i:03d}.png"), np.roll(base, 2 * i, axis=1))
+    return clip
+
+
+def test_a_sequence_is_consecutive_pairs_under_one_crop(tmp_path):
+    pairs = data.cached_real_pairs(str(_frames_clip(tmp_path)), (64, 80), str(tmp_path / "cache"))
+    source = train_temporal.PairSource([], pairs, (32, 32), seed=0, real_fraction=1.0, clips=[pairs])
+    steps = source.sample_sequence(batch=2, length=3)
+    assert len(steps) == 3 and steps[0][0].shape == (2, 3, 32, 32)
+    for a, b in zip(steps[:-1], steps[1:]):
+        assert torch.equal(a[1], b[0])  # step j's current frame is step j+1's previous frame
+
+
+def test_unrolled_training_carries_the_composite(tmp_path):
+    init = _bundle(tmp_path)
+    clip = _frames_clip(tmp_path)
+    net = _train(tmp_path, init, "seq", "--clips", str(clip), "--clip-size", "64x80", "--cache", str(tmp_path / "c"),
+                 "--sequence", "3", "--real-fraction", "1", "--flow-source", "dis", "--joint-steps", "2",
+                 "--size", "48")
+    assert not _same(net.mask, export.load_bundle(str(init)).mask)
+    steps = train_temporal.PairSource([], [], (48, 48), 0, 1.0, clips=[data.cached_real_pairs(
+        str(clip), (64, 80), str(tmp_path / "c"))]).sample_sequence(1, 3)
+    with torch.no_grad():
+        one = train_temporal.sequence_terms(net, steps[:1], "dis")
+        first = train_temporal.temporal_terms(net, *steps[0], flow_source="dis")
+        unrolled = train_temporal.sequence_terms(net, steps, "dis")
+    assert abs(float(one["total"]) - float(first["total"])) < 1e-6  # one step is the paper's Eq. 4-7
+    assert abs(float(unrolled["total"]) - float(first["total"])) > 0
