@@ -13,6 +13,9 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 --freeze         torch.jit.freeze every module (weights inlined as constants, conv+bias folded).
 --channels-last  encoder and decoder in channels-last memory format.
 --cat-pad        reflection padding by concatenating flipped edge slices (bit-identical output).
+--mask-bias B    add B to the mask sub-network's output logit, M = sigmoid(logit + B): a point on the
+                 stability / sharpness trade-off (B < 0 keeps more of the current frame), chosen per
+                 style on selection clips with training.select_snapshot.
 """
 import argparse
 import os
@@ -66,9 +69,13 @@ def add_variant(bundle_dir: str, variant: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
-def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False) -> str:
+def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
+                     mask_bias: float = 0.0) -> str:
     os.makedirs(dst, exist_ok=True)
     net = export.load_bundle(src)
+    if mask_bias:
+        with torch.no_grad():
+            net.mask.body[-1].bias += mask_bias
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
                "mask": net.mask}
     for key, module in modules.items():
@@ -79,7 +86,8 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
         scripted = torch.jit.script(module.eval())
         torch.jit.save(torch.jit.freeze(scripted) if freeze else scripted, os.path.join(dst, key + ".pt"))
     steps = [s for s, on in (("torch.jit.freeze", freeze), ("channels-last encoder+decoder", channels_last),
-                             ("reflection padding by concatenation", cat_pad)) if on]
+                             ("reflection padding by concatenation", cat_pad),
+                             (f"mask output bias {mask_bias:+g}", mask_bias != 0.0)) if on]
     meta = export.read_meta(src)
     meta["name"] = os.path.basename(os.path.normpath(dst))
     meta.pop("variants", None)  # the copy is float32 only
@@ -96,6 +104,7 @@ def main(argv=None):
     p.add_argument("--freeze", action="store_true")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cat-pad", action="store_true")
+    p.add_argument("--mask-bias", type=float, default=0.0)
     args = p.parse_args(argv)
     if not args.add_variant and not args.copy_to:
         p.error("give --add-variant or --copy-to")
@@ -103,7 +112,8 @@ def main(argv=None):
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
-        print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad), "->", args.copy_to)
+        print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad,
+                                      args.mask_bias), "->", args.copy_to)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,11 @@ from . import export, optimize_bundle, record_validation
 
 
 def candidates(runs):
-    """{bundle name: (run, folder)} of the runs' snapshots and final bundles."""
+    """{bundle name: (run, folder)} of the runs' snapshots (and other candidates put beside them, such
+    as mask-bias copies) and final bundles."""
     found = {}
     for run in runs:
-        for f in sorted(glob.glob(os.path.join(run, "snapshots", "joint-*"))) + [run]:
+        for f in sorted(glob.glob(os.path.join(run, "snapshots", "*"))) + [run]:
             if os.path.exists(os.path.join(f, "bundle.json")):
                 found[export.read_meta(f)["name"]] = (run, f)
     return found

@@ -63,6 +63,22 @@ def test_frozen_and_channels_last_copies_give_the_same_outputs(tmp_path):
     assert export.read_meta(str(tmp_path / "b"))["made_by"]["optimized"].startswith("torch.jit.freeze")
 
 
+def test_cat_pad_is_bit_identical_and_mask_bias_shifts_the_logit(tmp_path):
+    from training import optimize_bundle
+    a = small_bundle(tmp_path)
+    optimize_bundle.main([str(a), "--copy-to", str(tmp_path / "pad"), "--cat-pad"])
+    optimize_bundle.main([str(a), "--copy-to", str(tmp_path / "bias"), "--mask-bias", "-1.5"])
+    x = torch.rand(1, 3, 32, 48)
+    with torch.no_grad():
+        f = torch.jit.load(str(a / "encoder.pt"))(x)
+        g = torch.rand_like(f)
+        assert torch.equal(f, torch.jit.load(str(tmp_path / "pad" / "encoder.pt"))(x))
+        m = torch.jit.load(str(a / "mask.pt"))(f, g)
+        shifted = torch.jit.load(str(tmp_path / "bias" / "mask.pt"))(f, g)
+        assert torch.allclose(shifted, torch.sigmoid(torch.logit(m) - 1.5), atol=1e-5)
+    assert "mask output bias -1.5" in export.read_meta(str(tmp_path / "bias"))["made_by"]["optimized"]
+
+
 def test_reduced_precision_variants_keep_the_float32_contract(tmp_path):
     from training import optimize_bundle
     a = small_bundle(tmp_path)
