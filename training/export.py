@@ -101,14 +101,18 @@ class ContiguousPair(nn.Module):
         return self.module(a, b).contiguous()
 
 
+def replace_modules(module: nn.Module, kind: type, make) -> nn.Module:
+    """Replaces, in place, every submodule of type `kind` by make(submodule); returns module."""
+    for child in list(module.modules()):
+        for key, sub in list(child._modules.items()):
+            if isinstance(sub, kind):
+                child._modules[key] = make(sub)
+    return module
+
+
 def reduced_copy(module: nn.Module, dtype: torch.dtype) -> nn.Module:
     """A copy of module whose every Conv2d runs in dtype."""
-    out = copy.deepcopy(module)
-    for name, child in list(out.named_modules()):
-        for key, sub in list(child._modules.items()):
-            if isinstance(sub, nn.Conv2d):
-                child._modules[key] = ReducedConv(sub, dtype)
-    return out
+    return replace_modules(copy.deepcopy(module), nn.Conv2d, lambda conv: ReducedConv(conv, dtype))
 
 
 def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict[str, str]:

@@ -51,15 +51,6 @@ class CatReflectionPad(nn.Module):
         return torch.cat([x[..., 1:p + 1, :].flip(-2), x, x[..., -p - 1:-1, :].flip(-2)], -2)
 
 
-def with_cat_pad(module: nn.Module) -> nn.Module:
-    """module with every nn.ReflectionPad2d replaced by CatReflectionPad (in place)."""
-    for child in list(module.modules()):
-        for key, sub in list(child._modules.items()):
-            if isinstance(sub, nn.ReflectionPad2d):
-                child._modules[key] = CatReflectionPad(int(sub.padding[0]))
-    return module
-
-
 def add_variant(bundle_dir: str, variant: str) -> None:
     if variant not in export.VARIANTS:
         raise SystemExit(f"unknown variant {variant!r}: choose from {sorted(export.VARIANTS)}")
@@ -80,7 +71,7 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
                "mask": net.mask}
     for key, module in modules.items():
         if cat_pad:
-            module = with_cat_pad(module)
+            module = export.replace_modules(module, nn.ReflectionPad2d, lambda p: CatReflectionPad(int(p.padding[0])))
         if channels_last and key in ("encoder", "decoder"):
             module = ChannelsLast(module)
         scripted = torch.jit.script(module.eval())

@@ -33,13 +33,13 @@ def batch_of(pairs):
 
 class PairSource:
     """Synthetic pairs made on the fly, mixed with cached real DeepFlow pairs when clips are given.
-    `clips` holds the real pairs per clip, in order, for sequences of consecutive pairs."""
+    `clips` holds the real pairs per clip, in order (sequences are consecutive pairs of one clip)."""
 
-    def __init__(self, photos, real_pairs, size, seed, real_fraction, clips=None):
-        self.photos, self.real, self.size = photos, real_pairs, size
-        self.clips = clips if clips is not None else [real_pairs]
+    def __init__(self, photos, clips, size, seed, real_fraction):
+        self.photos, self.clips, self.size = photos, clips, size
+        self.real = [pair for clip in clips for pair in clip]
         self.rng = np.random.default_rng(seed)
-        self.real_fraction = real_fraction if real_pairs else 0.0
+        self.real_fraction = real_fraction if self.real else 0.0
 
     def sample_sequence(self, batch, length):
         """`length` consecutive real pairs per batch element, one crop window per element:
@@ -212,8 +212,7 @@ def main(argv=None):
         raise SystemExit(f"no .jpg photos under {args.content}")
     ch, cw = (int(v) for v in args.clip_size.split("x"))
     real_clips = [data.cached_real_pairs(clip, (ch, cw), args.cache, limit=60) for clip in args.clips]
-    real = [pair for clip in real_clips for pair in clip]
-    pairs = PairSource(photos, real, (args.size, args.size), args.seed, args.real_fraction, real_clips)
+    pairs = PairSource(photos, real_clips, (args.size, args.size), args.seed, args.real_fraction)
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "train_log.jsonl"), "w")
 
@@ -264,7 +263,7 @@ def main(argv=None):
     # Export before validating, so that a failing validation never loses the trained weights.
     path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source)
     with torch.no_grad():
-        sample = PairSource(photos, real, (args.size, args.size), 12345, 0.5).sample(8)
+        sample = PairSource(photos, real_clips, (args.size, args.size), 12345, 0.5).sample(8)
         val = {k: float(v) for k, v in temporal_terms(net, *sample, flow_source=args.flow_source).items()}
     export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source,
                          metrics={"fresh_sample_terms": val})

@@ -61,7 +61,7 @@ def test_flow_pre_training_samples_synthetic_pairs_only():
     photos = [(rng.random((120, 160, 3)) * 255).astype(np.uint8) + 1 for _ in range(2)]
     black = np.zeros((64, 64, 3), np.uint8)
     real = [data.Pair(black, black, np.zeros((64, 64, 2), np.float32), np.ones((64, 64), np.float32))]
-    source = train_temporal.PairSource(photos, real, (64, 64), seed=0, real_fraction=1.0)
+    source = train_temporal.PairSource(photos, [real], (64, 64), seed=0, real_fraction=1.0)
     assert float(source.sample(2)[0].max()) == 0.0  # real_fraction 1: only the (black) real pair
     previous = source.sample(4, synthetic_only=True)[0]
     assert bool((previous.flatten(1).amax(dim=1) > 0).all())  # no black real pair among them
@@ -79,7 +79,7 @@ def _frames_clip(tmp_path, n=4, h=64, w=80):
 
 def test_a_sequence_is_consecutive_pairs_under_one_crop(tmp_path):
     pairs = data.cached_real_pairs(str(_frames_clip(tmp_path)), (64, 80), str(tmp_path / "cache"))
-    source = train_temporal.PairSource([], pairs, (32, 32), seed=0, real_fraction=1.0, clips=[pairs])
+    source = train_temporal.PairSource([], [pairs], (32, 32), seed=0, real_fraction=1.0)
     steps = source.sample_sequence(batch=2, length=3)
     assert len(steps) == 3 and steps[0][0].shape == (2, 3, 32, 32)
     for a, b in zip(steps[:-1], steps[1:]):
@@ -93,8 +93,8 @@ def test_unrolled_training_carries_the_composite(tmp_path):
                  "--sequence", "3", "--real-fraction", "1", "--flow-source", "dis", "--joint-steps", "2",
                  "--size", "48")
     assert not _same(net.mask, export.load_bundle(str(init)).mask)
-    steps = train_temporal.PairSource([], [], (48, 48), 0, 1.0, clips=[data.cached_real_pairs(
-        str(clip), (64, 80), str(tmp_path / "c"))]).sample_sequence(1, 3)
+    real = data.cached_real_pairs(str(clip), (64, 80), str(tmp_path / "c"))
+    steps = train_temporal.PairSource([], [real], (48, 48), 0, 1.0).sample_sequence(1, 3)
     with torch.no_grad():
         one = train_temporal.sequence_terms(net, steps[:1], "dis")
         first = train_temporal.temporal_terms(net, *steps[0], flow_source="dis")

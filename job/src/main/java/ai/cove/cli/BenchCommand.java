@@ -175,10 +175,7 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private static double[] timeMode(ModelBundle bundle, Mode mode, List<RgbImage> clip) {
         try (Stylizer s = Stylizer.create(bundle, mode)) {
-            StreamState warm = null;
-            for (int i = 0; i < 3; i++) {
-                warm = s.step(warm, clip.get(i % clip.size())).state();
-            }
+            PipelineBench.warmUp(s, clip);
             long model = 0;
             long start = System.nanoTime();
             StreamState state = null;

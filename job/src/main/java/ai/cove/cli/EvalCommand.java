@@ -129,12 +129,10 @@ public final class EvalCommand implements Callable<Integer> {
             try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec))) {
                 String styleNetwork = styleNetworkDigest(bundle);
                 for (var e : inputs.entrySet()) {
-                    Row cached = perFrame.get(styleNetwork + "/" + e.getKey());
-                    Row pf = cached != null ? cached.as(spec.name())
-                            : run(Stylizer.builder(bundle, Mode.PER_FRAME), Mode.PER_FRAME.label(), e.getKey(),
-                                    e.getValue(), truths.get(e.getKey()));
-                    perFrame.putIfAbsent(styleNetwork + "/" + e.getKey(), pf);
-                    rows.add(pf);
+                    Row pf = perFrame.computeIfAbsent(styleNetwork + "/" + e.getKey(), k -> run(
+                            Stylizer.builder(bundle, Mode.PER_FRAME), Mode.PER_FRAME.label(), e.getKey(), e.getValue(),
+                            truths.get(e.getKey())));
+                    rows.add(pf.as(spec.name()));
                     rows.add(run(Stylizer.builder(bundle, Mode.COHERENT), Mode.COHERENT.label(), e.getKey(),
                             e.getValue(), truths.get(e.getKey())));
                     for (float m : constantMasks) {

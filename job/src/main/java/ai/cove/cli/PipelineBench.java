@@ -69,6 +69,17 @@ final class PipelineBench {
         }
     }
 
+    /**
+     * Runs the first frames of the clip through both paths of a stylizer, untimed: the TorchScript
+     * profiling executor and oneDNN specialise on the first calls per shape (~1 s each).
+     */
+    static void warmUp(Stylizer s, List<RgbImage> clip) {
+        StreamState warm = null;
+        for (int i = 0; i < WARM_UP_FRAMES; i++) {
+            warm = s.step(warm, clip.get(i % clip.size())).state();
+        }
+    }
+
     /** Coherent stylize of the clip on {@code workers} fresh threads at once, one Stylizer each. */
     static Throughput direct(ModelBundle bundle, List<RgbImage> clip, int workers) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(workers);
@@ -78,10 +89,7 @@ final class PipelineBench {
             for (int w = 0; w < workers; w++) {
                 done.add(pool.submit(() -> {
                     try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
-                        StreamState warm = null;
-                        for (int i = 0; i < WARM_UP_FRAMES; i++) {
-                            warm = s.step(warm, clip.get(i % clip.size())).state();
-                        }
+                        warmUp(s, clip);
                         int threads = JniUtils.getNumThreads();
                         start.await();
                         StreamState state = null;
