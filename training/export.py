@@ -121,7 +121,7 @@ def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict
     files = {}
     for key in VARIANT_MODULES:
         files[key] = f"{key}.{variant}.pt"
-        reduced = reduced_copy(getattr(net, key), dtype)
+        reduced = reduced_copy(networks.inference_form(getattr(net, key)), dtype)
         wrapped = ContiguousPair(reduced) if key == "mask" else Contiguous(reduced)
         torch.jit.save(torch.jit.script(wrapped.eval()), os.path.join(out_dir, files[key]))
     return files
@@ -137,7 +137,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
                "mask": net.mask}
     for key, module in modules.items():
-        torch.jit.save(torch.jit.script(module), os.path.join(out_dir, key + ".pt"))
+        torch.jit.save(torch.jit.script(networks.inference_form(module)), os.path.join(out_dir, key + ".pt"))
     meta = {
         "format": FORMAT_VERSION,
         "name": name,
@@ -172,10 +172,12 @@ def write_meta(bundle_dir: str, meta: Dict) -> str:
 
 
 def load_bundle(bundle_dir: str) -> networks.CoherentNet:
-    """Eager networks with the bundle's weights (TorchScript files keep eager parameter names)."""
+    """Eager networks with the bundle's weights (TorchScript files keep eager parameter names; the
+    inference form's derived `phases` weights are left out, as inference_form re-derives them)."""
     meta = read_meta(bundle_dir)
     net = build_from_architecture(meta["architecture"])
     for key in ("encoder", "decoder", "flow", "mask"):
         scripted = torch.jit.load(os.path.join(bundle_dir, key + ".pt"), map_location="cpu")
-        getattr(net, key).load_state_dict(scripted.state_dict())
+        weights = {k: v for k, v in scripted.state_dict().items() if ".phases." not in k}
+        getattr(net, key).load_state_dict(weights)
     return net.eval()

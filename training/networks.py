@@ -4,6 +4,7 @@ Images are float tensors [N, 3, H, W] with RGB values in [0, 1]. Features live a
 Flow is backward flow at feature resolution in feature pixels: W_t(p) points from p in frame t to
 its position in frame t-1, so the warped previous features are F'_t(p) = F^o_{t-1}(p + W_t(p)).
 """
+import copy
 from typing import List, Tuple
 
 import torch
@@ -38,6 +39,106 @@ class ConvNormRelu(nn.Module):
         if self.upsample:
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
         return F.relu(self.norm(self.conv(x)))
+
+
+class UpsampleConv3x3(nn.Module):
+    """Inference form of nearest 2x upsampling + reflection padding by 1 + 3x3 convolution (the
+    decoder's upsampling layers), computed at the input's resolution: one convolution whose 4 x cout
+    output channels are the four output phases, then pixel_shuffle. The padded upsampled image is the
+    replicate-padded input upsampled, so output row phase a sees input rows (offsets 0, 1, 2) with the
+    kernel rows merged as PHASE_TAPS[a] says (phase 0: w0, w1 + w2, 0; phase 1: 0, w0 + w1, w2), and
+    likewise for columns. The same multiply-adds, without writing and padding the 4x larger upsampled
+    input (two memory-bound passes at the output's resolution). `conv` keeps the trained weights, so
+    the state_dict reads like the training layer's plus the derived `phases`."""
+
+    PHASE_TAPS = [[[1., 0., 0.], [0., 1., 1.], [0., 0., 0.]], [[0., 0., 0.], [1., 1., 0.], [0., 0., 1.]]]
+
+    def __init__(self, conv: nn.Conv2d):
+        super().__init__()
+        if conv.kernel_size != (3, 3) or conv.stride != (1, 1) or conv.bias is None:
+            raise ValueError(f"expects a 3x3 stride-1 convolution with bias, got {conv}")
+        cout, cin = conv.weight.shape[:2]
+        self.conv = conv
+        self.phases = nn.Conv2d(cin, 4 * cout, 3)
+        taps = torch.tensor(self.PHASE_TAPS, dtype=conv.weight.dtype)
+        with torch.no_grad():
+            # [cout, a, b, cin, p, q] = sum_de taps[a, p, d] taps[b, q, e] w[cout, cin, d, e];
+            # pixel_shuffle reads channel cout * 4 + a * 2 + b as phase (a, b) of output channel cout.
+            merged = torch.einsum("apd,bqe,oide->oabipq", taps, taps, conv.weight)
+            self.phases.weight.copy_(merged.reshape(4 * cout, cin, 3, 3))
+            self.phases.bias.copy_(conv.bias.repeat_interleave(4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pixel_shuffle(self.phases(F.pad(x, [1, 1, 1, 1], mode="replicate")), 2)
+
+
+class InferenceUpsampleLayer(nn.Module):
+    """An upsampling ConvNormRelu with its convolution in the UpsampleConv3x3 form."""
+
+    def __init__(self, layer: ConvNormRelu):
+        super().__init__()
+        self.conv = UpsampleConv3x3(layer.conv.conv)
+        self.norm = layer.norm
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.norm(self.conv(x)))
+
+
+class SpaceToDepthConv(nn.Module):
+    """Inference form of a reflection-padded k x k stride-1 convolution with few output channels (the
+    decoder's 9x9 RGB layer, which oneDNN runs at a fifth of its usual speed: with 3 output channels
+    it is bound by reading the input, whatever the channel count). The padded input is split into its
+    2x2 phases (pixel_unshuffle: 4 x cin channels at half resolution), convolved with a ceil(k/2)-tap
+    kernel giving the 4 output phases as channels, and put back with pixel_shuffle. Output phase a
+    reads input phase r at low-res tap j with the original tap 2j + r - a (when 0 <= it < k). ~20%
+    more multiply-adds (zero taps), about half the time. `conv` keeps the trained weights."""
+
+    def __init__(self, layer: ConvLayer):
+        super().__init__()
+        conv = layer.conv
+        k = conv.kernel_size[0]
+        if conv.kernel_size != (k, k) or conv.stride != (1, 1) or conv.bias is None or k % 2 == 0:
+            raise ValueError(f"expects an odd square stride-1 convolution with bias, got {conv}")
+        cout, cin = conv.weight.shape[:2]
+        taps = (k + 1) // 2
+        self.pad = layer.pad
+        self.conv = conv
+        self.phases = nn.Conv2d(4 * cin, 4 * cout, taps)
+        # select[a, r, j, d] = 1 where original tap d = 2j + r - a
+        select = torch.zeros(2, 2, taps, k, dtype=conv.weight.dtype)
+        for a in range(2):
+            for r in range(2):
+                for j in range(taps):
+                    if 0 <= 2 * j + r - a < k:
+                        select[a, r, j, 2 * j + r - a] = 1.0
+        with torch.no_grad():
+            # pixel_unshuffle channel ci * 4 + r * 2 + s is input phase (r, s); pixel_shuffle reads
+            # channel co * 4 + a * 2 + b as output phase (a, b)
+            merged = torch.einsum("arjd,bsle,oide->oabirsjl", select, select, conv.weight)
+            self.phases.weight.copy_(merged.reshape(4 * cout, 4 * cin, taps, taps))
+            self.phases.bias.copy_(conv.bias.repeat_interleave(4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pixel_shuffle(self.phases(F.pixel_unshuffle(self.pad(x), 2)), 2)
+
+
+def _inference_layer(module: nn.Module) -> nn.Module:
+    if isinstance(module, ConvNormRelu) and module.upsample:
+        return InferenceUpsampleLayer(module)
+    if isinstance(module, ConvLayer) and module.conv.out_channels <= 4 and module.conv.kernel_size[0] >= 5:
+        return SpaceToDepthConv(module)
+    return module
+
+
+def inference_form(module: nn.Module) -> nn.Module:
+    """A deep copy of module with the layers that have a faster equivalent replaced (upsampling
+    layers by InferenceUpsampleLayer, the RGB output layer by SpaceToDepthConv): what bundles
+    script. Training keeps the plain layers; the replacements derive their weights from them."""
+    module = _inference_layer(copy.deepcopy(module))
+    for child in list(module.modules()):
+        for key, sub in list(child._modules.items()):
+            child._modules[key] = _inference_layer(sub)
+    return module
 
 
 class ResidualBlock(nn.Module):

@@ -13,12 +13,16 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 --freeze         torch.jit.freeze every module (weights inlined as constants, conv+bias folded).
 --channels-last  encoder and decoder in channels-last memory format.
 --cat-pad        reflection padding by concatenating flipped edge slices (bit-identical output).
+--rescript       re-script encoder and decoder in place in the inference form (upsampling layers
+                 as one convolution at the input's resolution + pixel_shuffle, networks.UpsampleConv3x3).
 --mask-bias B    add B to the mask sub-network's output logit, M = sigmoid(logit + B): a point on the
                  stability / sharpness trade-off (B < 0 keeps more of the current frame), chosen per
                  style on selection clips with training.select_snapshot.
 """
 import argparse
 import os
+import shutil
+import sys
 
 import torch
 from torch import nn
@@ -60,6 +64,21 @@ def add_variant(bundle_dir: str, variant: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
+def rescript(bundle_dir: str) -> None:
+    """Re-scripts a bundle's encoder and decoder (and their reduced-precision variants) in place from
+    its weights with the current inference form (networks.inference_form)."""
+    bundle_dir = os.path.normpath(bundle_dir)
+    net = export.load_bundle(bundle_dir)
+    for key in ("encoder", "decoder"):
+        scripted = torch.jit.script(networks.inference_form(getattr(net, key)).eval())
+        torch.jit.save(scripted, os.path.join(bundle_dir, key + ".pt"))
+    meta = export.read_meta(bundle_dir)
+    for variant in meta.get("variants", {}):
+        meta["variants"][variant] = export.write_variant(net, bundle_dir, variant)
+    meta.setdefault("made_by", {})["rescripted"] = f"python3 -m training.optimize_bundle {bundle_dir} --rescript"
+    export.write_meta(bundle_dir, meta)
+
+
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
                      mask_bias: float = 0.0) -> str:
     os.makedirs(dst, exist_ok=True)
@@ -70,6 +89,12 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
                "mask": net.mask}
     for key, module in modules.items():
+        if not (freeze or cat_pad or (channels_last and key in ("encoder", "decoder"))
+                or (mask_bias and key == "mask")):
+            # unchanged files stay byte-identical, so cove eval can tell copies share a style network
+            shutil.copyfile(os.path.join(src, key + ".pt"), os.path.join(dst, key + ".pt"))
+            continue
+        module = networks.inference_form(module)
         if cat_pad:
             module = export.replace_modules(module, nn.ReflectionPad2d, lambda p: CatReflectionPad(int(p.padding[0])))
         if channels_last and key in ("encoder", "decoder"):
@@ -92,19 +117,28 @@ def main(argv=None):
     p.add_argument("bundle", help="bundle folder")
     p.add_argument("--add-variant", choices=sorted(export.VARIANTS), help="add a reduced-precision variant in place")
     p.add_argument("--copy-to", help="write a transformed float32 copy here")
+    p.add_argument("--rescript", action="store_true",
+                   help="re-script encoder and decoder in place in the current inference form")
     p.add_argument("--freeze", action="store_true")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cat-pad", action="store_true")
     p.add_argument("--mask-bias", type=float, default=0.0)
     args = p.parse_args(argv)
-    if not args.add_variant and not args.copy_to:
-        p.error("give --add-variant or --copy-to")
+    if not (args.add_variant or args.copy_to or args.rescript):
+        p.error("give --add-variant, --copy-to or --rescript")
+    if args.rescript:
+        rescript(args.bundle)
+        print(f"re-scripted the encoder and decoder of {args.bundle}")
     if args.add_variant:
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
         print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad,
                                       args.mask_bias), "->", args.copy_to)
+        meta = export.read_meta(args.copy_to)
+        meta["made_by"]["optimize_command"] = "python3 -m training.optimize_bundle " + " ".join(
+            sys.argv[1:] if argv is None else argv)
+        export.write_meta(args.copy_to, meta)
 
 
 if __name__ == "__main__":

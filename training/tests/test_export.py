@@ -77,6 +77,23 @@ def test_cat_pad_is_bit_identical_and_mask_bias_shifts_the_logit(tmp_path):
         shifted = torch.jit.load(str(tmp_path / "bias" / "mask.pt"))(f, g)
         assert torch.allclose(shifted, torch.sigmoid(torch.logit(m) - 1.5), atol=1e-5)
     assert "mask output bias -1.5" in export.read_meta(str(tmp_path / "bias"))["made_by"]["optimized"]
+    for key in ("encoder", "decoder", "flow"):  # untouched files stay byte-identical (cove eval reuse)
+        assert (a / f"{key}.pt").read_bytes() == (tmp_path / "bias" / f"{key}.pt").read_bytes()
+
+
+def test_rescript_writes_the_inference_form_with_the_same_outputs(tmp_path):
+    from training import optimize_bundle
+    a = small_bundle(tmp_path)
+    net = export.load_bundle(str(a))
+    torch.jit.save(torch.jit.script(net.decoder), str(a / "decoder.pt"))  # a bundle scripted before the form
+    assert not any(".phases." in k for k in torch.jit.load(str(a / "decoder.pt")).state_dict())
+    optimize_bundle.main([str(a), "--rescript"])
+    decoder = torch.jit.load(str(a / "decoder.pt"))
+    assert any(".phases." in k for k in decoder.state_dict())
+    f = torch.rand(1, 32, 8, 12)
+    with torch.no_grad():
+        assert torch.allclose(decoder(f), net.decoder(f), atol=1e-5)
+    assert "--rescript" in export.read_meta(str(a))["made_by"]["rescripted"]
 
 
 def test_reduced_precision_variants_keep_the_float32_contract(tmp_path):

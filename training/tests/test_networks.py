@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from training import networks
@@ -65,3 +66,20 @@ def test_net1_with_full_mask_and_zero_flow_keeps_composite():
         _, f0 = net.net0(x0)
         _, f1, _, _ = net.net1(x0, x1, f0)
     assert torch.allclose(f1, f0, atol=1e-5)
+
+
+@pytest.mark.parametrize("split", list(networks.SPLITS))
+def test_inference_form_computes_the_training_layers(split):
+    torch.manual_seed(0)
+    base = networks.build(channels=(8, 16, 32), residual_blocks=1, flow_width=8, mask_width=8).eval()
+    enc, dec, stride, _ = networks.split_style_network(base.encoder, base.decoder, split)
+    fast_enc, fast_dec = networks.inference_form(enc), networks.inference_form(dec)
+    kinds = {type(m) for m in list(fast_enc.modules()) + list(fast_dec.modules())}
+    assert {networks.UpsampleConv3x3, networks.SpaceToDepthConv} <= kinds
+    assert not any(isinstance(m, networks.ConvNormRelu) and m.upsample for m in fast_dec.modules())
+    x = torch.rand(1, 3, 48, 80)
+    with torch.no_grad():
+        f = enc(x)
+        assert torch.allclose(fast_enc(x), f, atol=1e-5)
+        assert torch.allclose(torch.jit.script(fast_dec)(f), dec(f), atol=1e-5)
+    assert next(enc.parameters()) is not next(fast_enc.parameters())  # a copy: training layers untouched
