@@ -40,9 +40,10 @@ def main(argv=None):
     p.add_argument("results", help="results.csv of a cove eval over the run's snapshots on selection clips")
     p.add_argument("--run", required=True, nargs="+", help="train_temporal output folders (with snapshots/)")
     p.add_argument("--out", required=True, help="bundle folder to write (replaced)")
-    p.add_argument("--max-sharpness-loss", type=float, default=0.025,
-                   help="largest accepted 1 - sharpness(coherent)/sharpness(per-frame) (default 0.025, "
-                        "a margin under the 3%% target)")
+    p.add_argument("--max-sharpness-loss", type=float, default=0.02,
+                   help="largest accepted 1 - sharpness(coherent)/sharpness(per-frame) (default 0.02: a "
+                        "point under the 3%% target, as the selection clips under-stated the loss on the "
+                        "validation clips by 0.45-0.83 points for every style, docs/EVAL.md)")
     p.add_argument("--command", required=True, help="the cove eval command that produced the CSV")
     args = p.parse_args(argv)
     found = candidates(args.run)
