@@ -29,6 +29,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -89,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
                         Runtime.getRuntime().availableProcessors(), dev, spec.name(), prec.label()));
         double[] reference = new double[2];
         md.append("| size | per-frame fps (model) | coherent fps (model) | coherent / per-frame | per-frame fps (end to end) "
-                + "| coherent fps (end to end) | model GFLOP/s | vs conv | F^o state fp32 / fp16 |\n|---|---|---|---|---|---|---|---|---|\n");
+                + "| coherent fps (end to end) | model GFLOP/s | vs conv | vs matmul | F^o state fp32 / fp16 |\n|---|---|---|---|---|---|---|---|---|---|\n");
         double gflopsNet0 = spec.json().path("gflops").path("net0").asDouble(Double.NaN);
         double directFps = 0;
         List<RgbImage> pipelineFrames = null;
@@ -103,6 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
                 // reference, per-frame and coherent runs in rounds and compare the sums.
                 double[] pf = new double[2];
                 double[] co = new double[2];
+                Arrays.fill(reference, 0); // per size; the note below names the last size's
                 List<RgbImage> part = clip.subList(0, Math.max(3, clip.size() / ROUNDS));
                 for (int round = 0; round < ROUNDS; round++) {
                     double[] ref = referenceGflops(dev, prec);
@@ -117,9 +119,9 @@ public final class BenchCommand implements Callable<Integer> {
                 double modelGflops = gflopsNet0 * (RgbImage.roundUp(w, 16) * RgbImage.roundUp(h, 16)) / (640.0 * 368)
                         * pf[0];
                 long[] stateBytes = stateBytes(bundle, clip.get(0));
-                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.1f | **%.0f%%** | %.2f MB / %.2f MB |%n",
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.1f | **%.0f%%** | **%.0f%%** | %.2f MB / %.2f MB |%n",
                         size, pf[0], co[0], co[0] / pf[0], pf[1], co[1], modelGflops, 100 * modelGflops / reference[0],
-                        stateBytes[0] / 1e6, stateBytes[1] / 1e6));
+                        100 * modelGflops / reference[1], stateBytes[0] / 1e6, stateBytes[1] / 1e6));
                 if (pipelineFrames == null) {
                     pipelineFrames = clip;
                     directFps = co[1];
@@ -252,7 +254,8 @@ public final class BenchCommand implements Callable<Integer> {
             String latency = latencyAt(base, clip, "light", Math.max(0.3, 0.3 * directFps))
                     + latencyAt(base, clip, "busy", Math.max(0.5, 0.7 * directFps));
             return String.format(Locale.ROOT, "%nPipeline (in-process Kafka + Flink MiniCluster, %dx%d, %d frames, after a "
-                    + PipelineBench.WARM_UP_FRAMES + "-frame warm-up video as direct stylize has): "
+                    + PipelineBench.JOB_WARM_UP_FRAMES + "-frame warm-up video, direct stylize after "
+                    + PipelineBench.WARM_UP_FRAMES + " frames and the earlier rounds): "
                     + "exactly-once steady-state throughput %.2f fps vs direct coherent stylize %.2f fps "
                     + "(mean of %.2f before and %.2f after): **%.2f**.%n%n"
                     + "At-least-once latency (broker append of the input to broker append of the output), paced input:%n%n"

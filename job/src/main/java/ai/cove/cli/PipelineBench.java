@@ -39,6 +39,14 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  */
 final class PipelineBench {
     static final int WARM_UP_FRAMES = 3;
+    /**
+     * The job's warm-up video is longer: when a job starts, its Java code (Kafka clients, Flink
+     * runtime, serializers) is not yet JIT-compiled, and the C1/C2 compiler threads took ~13% of
+     * both cores during a 30-frame run after a 3-frame warm-up (per-thread CPU, docs/BENCHMARKS.md),
+     * preempting libtorch's workers. Direct stylize's Java path is compiled by then (the earlier
+     * rounds run it). A long-running job pays this once.
+     */
+    static final int JOB_WARM_UP_FRAMES = 15;
 
     private PipelineBench() {
     }
@@ -127,7 +135,7 @@ final class PipelineBench {
                     .topics("bench-in", "bench-out", "bench-dead").groupId("bench").parallelism(parallelism)
                     .bounded(true).build();
             Topics.ensure(c.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
-            send(c, idsOnDistinctSubtasks("warm-up-", parallelism), clip.subList(0, WARM_UP_FRAMES), 0);
+            send(c, idsOnDistinctSubtasks("warm-up-", parallelism), warmUpVideo(clip), 0);
             List<String> timed = idsOnDistinctSubtasks("bench-", parallelism);
             send(c, timed, clip, 0);
             LocalRunner.start(c, null).getJobExecutionResult().get();
@@ -140,6 +148,15 @@ final class PipelineBench {
             }
             return (at.length - 1) / Math.max(1e-3, (at[at.length - 1] - at[0]) / 1e3);
         }
+    }
+
+    /** The job's warm-up video: JOB_WARM_UP_FRAMES frames of the clip's size, the clip repeated if short. */
+    static List<RgbImage> warmUpVideo(List<RgbImage> clip) {
+        List<RgbImage> video = new ArrayList<>();
+        for (int i = 0; i < JOB_WARM_UP_FRAMES; i++) {
+            video.add(clip.get(i % clip.size()));
+        }
+        return video;
     }
 
     /** One video id per subtask of a keyed operator at {@code parallelism} (Flink's key-group assignment). */
