@@ -8,7 +8,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
@@ -32,18 +32,28 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
         this.stride = stride;
     }
 
+    /** The Stage form, for callers holding tensors: [1,3,H,W] in [0,1] made from 8-bit frames. */
     @Override
     public NDArray apply(NDList inputs) {
-        NDArray previous = inputs.get(0);
         NDArray current = inputs.get(1);
         int h = (int) current.getShape().get(2);
         int w = (int) current.getShape().get(3);
+        return flow(current.getManager(), Stylizer.toImage(inputs.get(0), w, h), Stylizer.toImage(current, w, h));
+    }
+
+    /**
+     * Backward flow [1,2,H/stride,W/stride] in feature pixels from the 8-bit frames themselves (the
+     * Net1 step has them: no tensor round trip to get the grey images DIS works on).
+     */
+    NDArray flow(NDManager manager, RgbImage previous, RgbImage current) {
+        int w = current.width();
+        int h = current.height();
         int fh = h / stride;
         int fw = w / stride;
         float[] uv = new float[fh * fw * 2];
         try (PointerScope scope = new PointerScope()) {
             Mat flow = new Mat();
-            dis(w, h).calc(gray(current, w, h), gray(previous, w, h), flow);
+            dis(w, h).calc(gray(current), gray(previous), flow);
             Mat small = new Mat();
             resize(flow, small, new Size(fw, fh), 0, 0, INTER_AREA);
             ((FloatBuffer) small.createBuffer()).get(uv);
@@ -51,7 +61,7 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
         for (int i = 0; i < uv.length; i++) {
             uv[i] /= stride; // full-resolution pixels -> feature pixels
         }
-        return current.getManager().create(uv, new Shape(fh, fw, 2)).transpose(2, 0, 1).expandDims(0);
+        return manager.create(uv, new Shape(fh, fw, 2)).transpose(2, 0, 1).expandDims(0);
     }
 
     private DISOpticalFlow dis(int w, int h) {
@@ -62,12 +72,10 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
         });
     }
 
-    /** [1,3,H,W] in [0,1] (made from 8-bit frames) -> 8-bit grey Mat in the caller's PointerScope. */
-    private static Mat gray(NDArray image, int w, int h) {
-        byte[] hwc = image.squeeze(0).transpose(1, 2, 0).mul(255f).add(0.5f).floor()
-                .toType(DataType.UINT8, false).toByteArray();
-        Mat rgb = new Mat(h, w, CV_8UC3);
-        rgb.data().put(hwc);
+    /** 8-bit RGB -> 8-bit grey Mat in the caller's PointerScope. */
+    private static Mat gray(RgbImage image) {
+        Mat rgb = new Mat(image.height(), image.width(), CV_8UC3);
+        rgb.data().put(image.rgb());
         Mat g = new Mat();
         cvtColor(rgb, g, COLOR_RGB2GRAY);
         return g;

@@ -135,10 +135,10 @@ public final class Stylizer implements AutoCloseable {
             NDArray composite = features;
             double meanMask = Double.NaN;
             if (net1) {
-                NDArray previous = toTensor(m, state.previous().padToMultiple(spec.sizeMultiple()));
+                RgbImage previous = state.previous().padToMultiple(spec.sizeMultiple());
                 NDArray previousComposite = m.create(state.composite(),
                         new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
-                NDArray flow = run(ModelBundle.Module.FLOW, modelNanos, previous, image);
+                NDArray flow = flow(m, modelNanos, previous, padded, image);
                 NDArray warped = run(ModelBundle.Module.WARP, modelNanos, previousComposite, flow);
                 NDArray mask = run(ModelBundle.Module.MASK, modelNanos, features, warped);
                 composite = compose(features, warped, mask);
@@ -165,6 +165,17 @@ public final class Stylizer implements AutoCloseable {
     /** Eq. 3: F^o = (1 - M) * F + M * F'. */
     static NDArray compose(NDArray features, NDArray warped, NDArray mask) {
         return mask.neg().add(1f).mul(features).add(mask.mul(warped));
+    }
+
+    /** W_t: DIS straight from the 8-bit frames, or the flow module on tensors. */
+    private NDArray flow(NDManager m, long[] nanos, RgbImage previous, RgbImage current, NDArray currentTensor) {
+        if (stages.get(ModelBundle.Module.FLOW) instanceof DisFlow dis) {
+            long start = System.nanoTime();
+            NDArray flow = dis.flow(m, previous, current);
+            nanos[0] += System.nanoTime() - start;
+            return flow;
+        }
+        return run(ModelBundle.Module.FLOW, nanos, toTensor(m, previous), currentTensor);
     }
 
     private NDArray run(ModelBundle.Module module, long[] nanos, NDArray... inputs) {

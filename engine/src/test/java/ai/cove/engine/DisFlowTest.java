@@ -34,4 +34,21 @@ class DisFlowTest {
             assertThat(u[u.length / 2]).isCloseTo(-2f, org.assertj.core.data.Offset.offset(0.25f));
         }
     }
+
+    @Test
+    void flowFromTheFramesEqualsFlowFromTheirTensors() {
+        RgbImage prev = SampleClip.generate(128, 96, 2, 3).get(0);
+        RgbImage cur = SampleClip.generate(128, 96, 2, 3).get(1);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(2)) {
+            float[] fromFrames = dis.flow(m, prev, cur).toFloatArray();
+            float[] fromTensors = dis.apply(new NDList(Stylizer.toTensor(m, prev), Stylizer.toTensor(m, cur)))
+                    .toFloatArray();
+            assertThat(fromFrames).hasSize(2 * 48 * 64).containsExactly(fromTensors);
+            float largest = 0f;
+            for (float v : fromFrames) {
+                largest = Math.max(largest, Math.abs(v));
+            }
+            assertThat(largest).isGreaterThan(0.1f); // the clip moves: the comparison is not of zeros
+        }
+    }
 }
