@@ -1,4 +1,5 @@
 """Losses: style/content losses on a frozen random loss network, and the temporal losses (Eq. 4-7)."""
+import os
 from typing import Dict, List, Optional
 
 import torch
@@ -45,6 +46,9 @@ class TorchScriptFeatureNet(nn.Module):
 
     def __init__(self, path: str):
         super().__init__()
+        if not os.path.isfile(path):
+            raise SystemExit(f"loss network {path} not found: pass --loss-net a TorchScript file "
+                             "(torch.jit.save of a module returning a list of feature maps)")
         self.net = torch.jit.load(path, map_location="cpu").eval()
         for p in self.net.parameters():
             p.requires_grad_(False)

@@ -113,30 +113,35 @@ def main(argv=None):
         style_net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         step, elapsed = ckpt["step"], ckpt["seconds"]
-        sampler.rng = np.random.default_rng(args.seed + step)
+        # The crop sequence continues where it stopped: a resumed run equals an uninterrupted one.
+        if "crop_rng" in ckpt:
+            sampler.rng.bit_generator.state = ckpt["crop_rng"]
+        else:  # checkpoints written before the crop state was saved
+            sampler.rng = np.random.default_rng(args.seed + step)
         print(f"resumed at step {step}")
 
     def save():
         torch.save({"model": style_net.state_dict(), "optimizer": opt.state_dict(), "step": step,
-                    "seconds": elapsed, "args": vars(args), "argv": sys.argv}, ckpt_path)
+                    "seconds": elapsed, "crop_rng": sampler.rng.bit_generator.state, "args": vars(args),
+                    "argv": sys.argv}, ckpt_path)
 
-    log = open(os.path.join(args.run, "log.jsonl"), "a")
     start = time.time() - elapsed
     progress = Progress(args.steps, "style", initial=step)
-    while step < args.steps and not (args.minutes and time.time() - start > args.minutes * 60):
-        content = sampler.sample(args.batch)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            terms = criterion(style_net(content), content)
-        opt.zero_grad()
-        terms["total"].backward()
-        opt.step()
-        step += 1
-        elapsed = time.time() - start
-        record = {k: round(float(v), 5) for k, v in terms.items()}
-        progress.update(step, record)
-        log.write(json.dumps({"step": step, "seconds": round(elapsed, 1), **record}) + "\n")
-        if step % args.save_every == 0:
-            save()
+    with open(os.path.join(args.run, "log.jsonl"), "a") as log:
+        while step < args.steps and not (args.minutes and time.time() - start > args.minutes * 60):
+            content = sampler.sample(args.batch)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                terms = criterion(style_net(content), content)
+            opt.zero_grad()
+            terms["total"].backward()
+            opt.step()
+            step += 1
+            elapsed = time.time() - start
+            record = {k: round(float(v), 5) for k, v in terms.items()}
+            progress.update(step, record)
+            log.write(json.dumps({"step": step, "seconds": round(elapsed, 1), **record}) + "\n")
+            if step % args.save_every == 0:
+                save()
     save()
     progress.close()
     print(f"done: {step} steps in {elapsed / 60:.1f} min -> {ckpt_path}")

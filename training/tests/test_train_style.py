@@ -1,0 +1,72 @@
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from training import train_style
+
+
+def _write_images(folder, count, seed):
+    os.makedirs(folder)
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        yy, xx = np.mgrid[0:48, 0:64]
+        img = np.stack([(xx * 4 + i * 30) % 256, (yy * 5) % 256, rng.integers(0, 256, (48, 64))], axis=2)
+        cv2.imwrite(os.path.join(folder, f"{i}.png"), img.astype(np.uint8))
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path):
+    content = _write_images(str(tmp_path / "content"), 3, 1)
+    style = os.path.join(_write_images(str(tmp_path / "style"), 1, 2), "0.png")
+    return content, style
+
+
+def _train(data, run, *extra):
+    content, style = data
+    train_style.main(["--style", style, "--content", content, "--run", str(run), "--size", "32", "--batch", "1",
+                      "--style-short-side", "48", "--save-every", "2", *extra])
+    return torch.load(os.path.join(run, "checkpoint.pt"))
+
+
+def _log(run):
+    with open(os.path.join(run, "log.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_a_resumed_run_equals_an_uninterrupted_one(data, tmp_path):
+    straight = _train(data, tmp_path / "straight", "--steps", "4")
+    first = _train(data, tmp_path / "split", "--steps", "2")
+    resumed = _train(data, tmp_path / "split", "--steps", "4", "--resume")
+    assert first["step"] == 2 and resumed["step"] == 4 and straight["step"] == 4
+    for name, weight in straight["model"].items():
+        assert torch.allclose(weight, resumed["model"][name], atol=1e-6), name
+    assert any(not torch.equal(w, first["model"][n]) for n, w in resumed["model"].items())  # it trained on
+    straight_log, split_log = _log(tmp_path / "straight"), _log(tmp_path / "split")
+    assert [r["step"] for r in split_log] == [1, 2, 3, 4]
+    assert [r["total"] for r in split_log] == pytest.approx([r["total"] for r in straight_log], rel=1e-4)
+
+
+class _TinyFeatures(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(3)
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return [torch.relu(self.conv(x))]
+
+
+def test_a_user_supplied_torchscript_loss_network_replaces_the_random_one(data, tmp_path):
+    net_path = str(tmp_path / "features.pt")
+    torch.jit.save(torch.jit.script(_TinyFeatures()), net_path)
+    _train(data, tmp_path / "random", "--steps", "1")
+    _train(data, tmp_path / "user", "--steps", "1", "--loss-net", net_path)
+    random_style, user_style = _log(tmp_path / "random")[0]["style"], _log(tmp_path / "user")[0]["style"]
+    assert user_style != pytest.approx(random_style, rel=1e-3)
+    with pytest.raises(SystemExit, match="not found"):
+        _train(data, tmp_path / "missing", "--steps", "1", "--loss-net", str(tmp_path / "absent.pt"))
