@@ -10,7 +10,6 @@ The mask sub-network expects feature statistics of the network it was trained wi
 """
 import argparse
 import os
-import sys
 import time
 
 import torch
@@ -134,7 +133,7 @@ def main(argv=None):
     net = convert(state, args.temporal_from)
     arch = export.architecture_of((32, 64, 128), 5, net.flow.conv1[0].out_channels,
                                   net.mask.body[0].out_channels, style_network="transformernet")
-    made_by = {"command": "python3 -m training.byo " + " ".join(sys.argv[1:] if argv is None else argv),
+    made_by = {"command": export.command_line("byo", argv),
                "source_state_dict": os.path.basename(args.state_dict),
                "temporal_from": args.temporal_from, "date": time.strftime("%Y-%m-%d")}
     path = export.export_bundle(net, args.out, args.name or os.path.basename(os.path.normpath(args.out)),

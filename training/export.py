@@ -12,6 +12,8 @@ The composition F^o = (1 - M) F + M F' is done by the caller.
 import copy
 import json
 import os
+import shlex
+import sys
 from typing import Dict, Optional
 
 import torch
@@ -155,6 +157,12 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "metrics": metrics or {},
     }
     return write_meta(out_dir, meta)
+
+
+def command_line(module: str, argv=None) -> str:
+    """The command that ran a training module, quoted so that it can be pasted into a shell
+    (arguments such as --split "r1/2(D)" hold shell characters)."""
+    return f"python3 -m training.{module} " + shlex.join(sys.argv[1:] if argv is None else argv)
 
 
 def read_meta(bundle_dir: str) -> Dict:

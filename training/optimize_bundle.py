@@ -22,7 +22,6 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 import argparse
 import os
 import shutil
-import sys
 
 import torch
 from torch import nn
@@ -136,8 +135,7 @@ def main(argv=None):
         print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad,
                                       args.mask_bias), "->", args.copy_to)
         meta = export.read_meta(args.copy_to)
-        meta["made_by"]["optimize_command"] = "python3 -m training.optimize_bundle " + " ".join(
-            sys.argv[1:] if argv is None else argv)
+        meta["made_by"]["optimize_command"] = export.command_line("optimize_bundle", argv)
         export.write_meta(args.copy_to, meta)
 
 

@@ -107,23 +107,25 @@ def main(argv=None):
     criterion = losses.StyleLoss(loss_net, load_style(args.style, args.style_short_side), json.loads(args.weights),
                                  sampler.sample(8))
     ckpt_path = os.path.join(args.run, "checkpoint.pt")
-    step, elapsed = 0, 0.0
+    step, elapsed, commands = 0, 0.0, []
     if args.resume and os.path.exists(ckpt_path):
         ckpt = torch.load(ckpt_path)
         style_net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
-        step, elapsed = ckpt["step"], ckpt["seconds"]
+        step, elapsed, commands = ckpt["step"], ckpt["seconds"], ckpt.get("commands", [])
         # The crop sequence continues where it stopped: a resumed run equals an uninterrupted one.
         if "crop_rng" in ckpt:
             sampler.rng.bit_generator.state = ckpt["crop_rng"]
         else:  # checkpoints written before the crop state was saved
             sampler.rng = np.random.default_rng(args.seed + step)
         print(f"resumed at step {step}")
+    # every invocation that trained this run, so that bundle.json can replay a resumed run
+    commands.append({"command": export.command_line("train_style", argv), "from_step": step})
 
     def save():
         torch.save({"model": style_net.state_dict(), "optimizer": opt.state_dict(), "step": step,
                     "seconds": elapsed, "crop_rng": sampler.rng.bit_generator.state, "args": vars(args),
-                    "argv": sys.argv}, ckpt_path)
+                    "argv": sys.argv, "commands": commands}, ckpt_path)
 
     start = time.time() - elapsed
     progress = Progress(args.steps, "style", initial=step)

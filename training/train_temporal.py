@@ -14,7 +14,6 @@ import argparse
 import glob
 import json
 import os
-import sys
 import time
 
 import numpy as np
@@ -237,7 +236,7 @@ def main(argv=None):
     if not dis:
         run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
     params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))
-    made_by = {"command": "python3 -m training.train_temporal " + " ".join(sys.argv[1:] if argv is None else argv),
+    made_by = {"command": export.command_line("train_temporal", argv),
                "style_run_command": _style_command(args.style_run),
                "data": {"content": args.content, "clips": args.clips},
                "steps": {"flow": args.flow_steps, "joint": args.joint_steps, "batch": args.batch, "size": args.size},
@@ -274,7 +273,8 @@ def _style_command(style_run):
     if not style_run:
         return None
     ckpt = torch.load(os.path.join(style_run, "checkpoint.pt"))
-    return {"argv": " ".join(ckpt.get("argv", [])), "steps": ckpt["step"], "wall_seconds": round(ckpt["seconds"])}
+    return {"argv": " ".join(ckpt.get("argv", [])), "commands": ckpt.get("commands", []), "steps": ckpt["step"],
+            "wall_seconds": round(ckpt["seconds"])}
 
 
 if __name__ == "__main__":

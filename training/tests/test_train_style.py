@@ -49,6 +49,10 @@ def test_a_resumed_run_equals_an_uninterrupted_one(data, tmp_path):
     straight_log, split_log = _log(tmp_path / "straight"), _log(tmp_path / "split")
     assert [r["step"] for r in split_log] == [1, 2, 3, 4]
     assert [r["total"] for r in split_log] == pytest.approx([r["total"] for r in straight_log], rel=1e-4)
+    # both invocations are recorded, for bundle.json's recipe (training.recipe)
+    assert [c["from_step"] for c in resumed["commands"]] == [0, 2]
+    assert resumed["commands"][1]["command"].startswith("python3 -m training.train_style --style ")
+    assert resumed["commands"][1]["command"].endswith("--steps 4 --resume")
 
 
 class _TinyFeatures(torch.nn.Module):
