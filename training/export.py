@@ -131,7 +131,7 @@ def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict
 
 def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str, arch: Dict,
                   made_by: Dict, flow_source: str = "network", metrics: Optional[Dict] = None,
-                  variants=("bfloat16",)) -> str:
+                  variants=("bfloat16",), dis_downscale: int = 1) -> str:
     """Scripts every sub-network (float32, plus the given reduced-precision variants) into out_dir
     and writes bundle.json; returns the bundle.json path."""
     os.makedirs(out_dir, exist_ok=True)
@@ -150,6 +150,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "size_multiple": networks.SIZE_MULTIPLE,
         "input_range": [0.0, 1.0],
         "flow_source": flow_source,
+        **({"dis_downscale": dis_downscale} if flow_source == "dis" else {}),
         "modules": {key: dict(file=key + ".pt", **SIGNATURES[key]) for key in MODULES},
         "variants": {v: write_variant(net, out_dir, v) for v in variants},
         "gflops": flops.net_gflops(net),

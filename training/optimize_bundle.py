@@ -18,6 +18,8 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 --mask-bias B    add B to the mask sub-network's output logit, M = sigmoid(logit + B): a point on the
                  stability / sharpness trade-off (B < 0 keeps more of the current frame), chosen per
                  style on selection clips with training.select_snapshot.
+--dis-downscale N  in place, DIS bundles: DIS runs on frames shrunk N times (N divides the feature
+                 stride; the r1/2(D) bundles use 2: same stability, ~4x cheaper DIS).
 """
 import argparse
 import os
@@ -78,6 +80,20 @@ def rescript(bundle_dir: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
+def set_dis_downscale(bundle_dir: str, downscale: int) -> None:
+    """DIS of a dis bundle runs on frames shrunk by `downscale` (engine DisFlow, classical.py): the
+    flow DIS finds at 1/2 size is as good for the r1/2(D) masks and costs ~4x less (docs/EVAL.md)."""
+    meta = export.read_meta(bundle_dir)
+    if meta.get("flow_source") != "dis":
+        raise SystemExit(f"{bundle_dir} does not use DIS flow (flow_source {meta.get('flow_source')!r})")
+    if downscale < 1 or meta["feature_stride"] % downscale:
+        raise SystemExit(f"--dis-downscale must divide the feature stride {meta['feature_stride']}, got {downscale}")
+    meta["dis_downscale"] = downscale
+    meta.setdefault("made_by", {})["dis_downscale"] = \
+        f"python3 -m training.optimize_bundle {bundle_dir} --dis-downscale {downscale}"
+    export.write_meta(bundle_dir, meta)
+
+
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
                      mask_bias: float = 0.0) -> str:
     os.makedirs(dst, exist_ok=True)
@@ -122,9 +138,13 @@ def main(argv=None):
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cat-pad", action="store_true")
     p.add_argument("--mask-bias", type=float, default=0.0)
+    p.add_argument("--dis-downscale", type=int, help="in place: DIS runs on frames shrunk by this factor")
     args = p.parse_args(argv)
-    if not (args.add_variant or args.copy_to or args.rescript):
-        p.error("give --add-variant, --copy-to or --rescript")
+    if not (args.add_variant or args.copy_to or args.rescript or args.dis_downscale):
+        p.error("give --add-variant, --copy-to, --rescript or --dis-downscale")
+    if args.dis_downscale:
+        set_dis_downscale(args.bundle, args.dis_downscale)
+        print(f"DIS of {args.bundle} runs on frames shrunk {args.dis_downscale}x")
     if args.rescript:
         rescript(args.bundle)
         print(f"re-scripted the encoder and decoder of {args.bundle}")

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 from . import export
 
 # made_by keys that record commands run on the finished bundle, in the order they ran
-AFTERWARDS = ("bfloat16_variant", "float16_variant", "rescripted")
+AFTERWARDS = ("bfloat16_variant", "float16_variant", "rescripted", "dis_downscale")
 
 
 def recipe(made_by: Dict) -> List[str]:

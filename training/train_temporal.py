@@ -75,26 +75,27 @@ class PairSource:
         return data.Pair(p.previous[s], p.current[s], p.flow[s], p.traceable[s])
 
 
-def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network"):
+def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network",
+                   dis_downscale: int = 1):
     """Eq. 4-7 on a two-frame sample. With the classical (DIS) flow source only the mask learns."""
-    return net1_terms(net, prev, cur, gt_flow, traceable, flow_source)[0]
+    return net1_terms(net, prev, cur, gt_flow, traceable, flow_source, dis_downscale=dis_downscale)[0]
 
 
-def sequence_terms(net: networks.CoherentNet, steps, flow_source: str = "network"):
+def sequence_terms(net: networks.CoherentNet, steps, flow_source: str = "network", dis_downscale: int = 1):
     """Eq. 4-7 averaged over an unrolled sequence of consecutive pairs: F^o is carried from step to
     step as in inference, while the targets stay the per-frame stylizations (for L_cohe the warped
     per-frame O_{t-1}). Two-frame samples never show the mask the blur that builds up when warped
     features are carried over several frames; here it costs coherence loss. One step is Eq. 4-7."""
     composite, totals = None, {}
     for prev, cur, gt_flow, traceable in steps:
-        terms, composite = net1_terms(net, prev, cur, gt_flow, traceable, flow_source, composite)
+        terms, composite = net1_terms(net, prev, cur, gt_flow, traceable, flow_source, composite, dis_downscale)
         for k, v in terms.items():
             totals[k] = totals.get(k, 0.0) + v / len(steps)
     return totals
 
 
 def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network",
-               previous_composite=None):
+               previous_composite=None, dis_downscale: int = 1):
     """One Net1 step from F^o_{t-1} (by default F_{t-1} of Net0): Eq. 4-7 terms and F^o_t."""
     with torch.no_grad():
         prev_out, prev_feat = net.net0(prev)
@@ -103,7 +104,7 @@ def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_so
         prev_feat = previous_composite
     stride = cur.shape[-1] // features.shape[-1]
     if flow_source == "dis":
-        flow = classical.dis_flow_batch(prev, cur, stride)
+        flow = classical.dis_flow_batch(prev, cur, stride, dis_downscale)
         flow_term = gt_flow.new_zeros(())
     else:
         pyramid = net.flow.pyramid(prev, cur)
@@ -174,6 +175,9 @@ def main(argv=None):
                    help="layer where features are composed (Table 3 ablation); the style network is re-partitioned")
     p.add_argument("--flow-source", choices=["network", "dis"], default="network",
                    help="dis: classical DIS flow (OpenCV) instead of the flow sub-network; only the mask is trained")
+    p.add_argument("--dis-downscale", type=int,
+                   help="with --flow-source dis: run DIS on frames shrunk by this divisor of the feature stride "
+                        "(default: the --init bundle's dis_downscale, else 1)")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-4)
@@ -192,6 +196,9 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     started = time.time()
+    if args.dis_downscale and args.flow_source != "dis":
+        raise SystemExit("--dis-downscale sets how DIS runs: use it with --flow-source dis")
+    dis_downscale = args.dis_downscale or (export.read_meta(args.init).get("dis_downscale", 1) if args.init else 1)
     if args.init and export.read_meta(args.init)["architecture"].get("split", "r1/4(E)") != "r1/4(E)":
         # an already partitioned bundle continues at its own split
         split = export.read_meta(args.init)["architecture"]["split"]
@@ -222,9 +229,10 @@ def main(argv=None):
 
     def joint_step():
         if args.sequence > 1 and pairs.rng.random() < pairs.real_fraction:
-            return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source)
+            return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source,
+                                  dis_downscale)
         return temporal_terms(net, *pairs.sample(args.batch, synthetic_only=args.sequence > 1),
-                              flow_source=args.flow_source)
+                              flow_source=args.flow_source, dis_downscale=dis_downscale)
 
     dis = args.flow_source == "dis"
     if args.reset_flow:
@@ -254,18 +262,20 @@ def main(argv=None):
             meta = dict(made_by, steps=dict(made_by["steps"], joint=step), snapshot_of=args.out,
                         temporal_wall_seconds=round(time.time() - started))
             export.export_bundle(net, folder, f"{name}@{step}", args.style_name, arch, meta,
-                                 flow_source=args.flow_source, variants=())
+                                 flow_source=args.flow_source, dis_downscale=dis_downscale, variants=())
 
     run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log, snapshot)
     made_by["temporal_wall_seconds"] = round(time.time() - started)
     net.eval()
     # Export before validating, so that a failing validation never loses the trained weights.
-    path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source)
+    path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source,
+                                dis_downscale=dis_downscale)
     with torch.no_grad():
         sample = PairSource(photos, real_clips, (args.size, args.size), 12345, 0.5).sample(8)
-        val = {k: float(v) for k, v in temporal_terms(net, *sample, flow_source=args.flow_source).items()}
+        val = {k: float(v) for k, v in temporal_terms(net, *sample, flow_source=args.flow_source,
+                                                      dis_downscale=dis_downscale).items()}
     export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source,
-                         metrics={"fresh_sample_terms": val})
+                         dis_downscale=dis_downscale, metrics={"fresh_sample_terms": val})
     print(f"exported {path}; terms on freshly sampled pairs (not a held-out clip set) {val}")
 
 

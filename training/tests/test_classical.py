@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from training import classical
@@ -44,3 +45,27 @@ def test_temporal_training_with_dis_flow_exports_a_dis_bundle(tmp_path):
     meta = export.read_meta(str(tmp_path / "bundle"))
     assert meta["flow_source"] == "dis"
     assert meta["made_by"]["steps"]["joint"] == 2
+    assert meta["dis_downscale"] == 1
+
+    # DIS on half-size frames: set on the bundle, and inherited by training that starts from it
+    from training import optimize_bundle
+    optimize_bundle.main([str(tmp_path / "bundle"), "--dis-downscale", "2"])
+    meta = export.read_meta(str(tmp_path / "bundle"))
+    assert meta["dis_downscale"] == 2 and meta["made_by"]["dis_downscale"].endswith("--dis-downscale 2")
+    with pytest.raises(SystemExit, match="must divide the feature stride 4"):
+        optimize_bundle.main([str(tmp_path / "bundle"), "--dis-downscale", "3"])
+    train_temporal.main(["--init", str(tmp_path / "bundle"), "--style-name", "t", "--content", str(photos),
+                         "--flow-source", "dis", "--joint-steps", "1", "--batch", "1", "--size", "64",
+                         "--out", str(tmp_path / "continued")])
+    assert export.read_meta(str(tmp_path / "continued"))["dis_downscale"] == 2
+
+
+def test_dis_on_shrunk_frames_gives_the_same_feature_pixel_flow():
+    prev = _texture()
+    cur = np.roll(prev, 8, axis=1)
+    for stride, downscale in ((4, 2), (2, 2)):
+        flow = classical.dis_backward_flow(prev, cur, stride=stride, downscale=downscale)
+        assert flow.shape == (2, 96 // stride, 128 // stride)
+        assert abs(float(np.median(flow[0])) + 8.0 / stride) < 0.25
+    with pytest.raises(ValueError, match="must divide the feature stride 2"):
+        classical.dis_backward_flow(prev, cur, stride=2, downscale=4)

@@ -67,7 +67,7 @@ def test_every_recommended_bundle_has_a_complete_recipe(bundle, monkeypatch):
     assert not [line for line in lines if "MISSING" in line]
     assert commands[0].startswith("python3 -m training.train_style --style ../shared/data/styles/")
     assert any(c.startswith("python3 -m training.select_snapshot") and f"--out models/{bundle}" in c for c in commands)
-    assert commands[-1] == f"python3 -m training.optimize_bundle models/{bundle} --rescript"
+    assert f"python3 -m training.optimize_bundle models/{bundle} --rescript" in commands[-2:]
 
 
 def test_the_command_line_prints_a_recipe_and_refuses_a_folder_without_bundle_json(tmp_path, capsys, monkeypatch):

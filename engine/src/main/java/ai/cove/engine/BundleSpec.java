@@ -15,9 +15,10 @@ import java.util.List;
  * @param featureStride features are at 1/featureStride resolution
  * @param sizeMultiple network inputs must have sides that are multiples of this
  * @param flowSource "network" (the bundle's flow.pt) or "dis" (classical flow computed by the engine)
+ * @param disDownscale DIS runs on frames shrunk by this factor, a divisor of featureStride (1: full size)
  */
 public record BundleSpec(Path dir, String name, String style, int featureChannels, int featureStride,
-                         int sizeMultiple, String flowSource, JsonNode json) {
+                         int sizeMultiple, String flowSource, int disDownscale, JsonNode json) {
 
     public static final int FORMAT = 1;
     public static final List<String> MODULES = List.of("encoder", "decoder", "flow", "warp", "mask");
@@ -42,7 +43,8 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
         }
         BundleSpec spec = new BundleSpec(dir, requiredText(json, "name", file), requiredText(json, "style", file),
                 requiredInt(json, "feature_channels", file), requiredInt(json, "feature_stride", file),
-                requiredInt(json, "size_multiple", file), json.path("flow_source").asText("network"), json);
+                requiredInt(json, "size_multiple", file), json.path("flow_source").asText("network"),
+                json.path("dis_downscale").asInt(1), json);
         spec.check(file);
         return spec;
     }
@@ -55,6 +57,10 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
         }
         if (!flowSource.equals("network") && !flowSource.equals("dis")) {
             throw new BundleException(file + ": flow_source must be \"network\" or \"dis\", got \"" + flowSource + "\"");
+        }
+        if (disDownscale < 1 || featureStride % disDownscale != 0) {
+            throw new BundleException(file + ": dis_downscale must divide feature_stride " + featureStride + ", got "
+                    + disDownscale);
         }
         for (String module : MODULES) {
             Path p = modulePath(module);

@@ -20,16 +20,29 @@ import org.bytedeco.opencv.opencv_video.DISOpticalFlow;
 
 /**
  * Classical flow as the FLOW stage (bundles with {@code flow_source: dis}): OpenCV's DIS optical
- * flow (MEDIUM preset) from the current to the previous frame at full resolution, area-downsampled
- * to feature resolution and rescaled to feature pixels. training/classical.py computes the same
- * flow for training the mask. One DIS instance per resolution (one reused across sizes crashed).
+ * flow (MEDIUM preset) from the current to the previous frame, on grey frames area-shrunk by
+ * {@code dis_downscale} (2 for the r1/2(D) bundles: 4x fewer pixels, same stability, docs/EVAL.md),
+ * area-downsampled to feature resolution and rescaled to feature pixels. training/classical.py
+ * computes the same flow for training the mask. One DIS instance per resolution (one reused
+ * across sizes crashed).
  */
 final class DisFlow implements Stylizer.Stage, AutoCloseable {
     private final int stride;
+    private final int downscale;
     private final Map<Long, DISOpticalFlow> byResolution = new HashMap<>();
 
     DisFlow(int stride) {
+        this(stride, 1);
+    }
+
+    /** @param downscale DIS runs on frames shrunk by this factor (bundle.json {@code dis_downscale}) */
+    DisFlow(int stride, int downscale) {
+        if (downscale < 1 || stride % downscale != 0) {
+            throw new IllegalArgumentException("dis_downscale must divide the feature stride " + stride
+                    + ", got " + downscale);
+        }
         this.stride = stride;
+        this.downscale = downscale;
     }
 
     /** The Stage form, for callers holding tensors: [1,3,H,W] in [0,1] made from 8-bit frames. */
@@ -53,13 +66,17 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
         float[] uv = new float[fh * fw * 2];
         try (PointerScope scope = new PointerScope()) {
             Mat flow = new Mat();
-            dis(w, h).calc(gray(current), gray(previous), flow);
-            Mat small = new Mat();
-            resize(flow, small, new Size(fw, fh), 0, 0, INTER_AREA);
+            dis(w / downscale, h / downscale).calc(shrunk(gray(current)), shrunk(gray(previous)), flow);
+            Mat small = flow;
+            if (downscale != stride) {
+                small = new Mat();
+                resize(flow, small, new Size(fw, fh), 0, 0, INTER_AREA);
+            }
             ((FloatBuffer) small.createBuffer()).get(uv);
         }
+        float toFeaturePixels = (float) downscale / stride;
         for (int i = 0; i < uv.length; i++) {
-            uv[i] /= stride; // full-resolution pixels -> feature pixels
+            uv[i] *= toFeaturePixels;
         }
         return manager.create(uv, new Shape(fh, fw, 2)).transpose(2, 0, 1).expandDims(0);
     }
@@ -70,6 +87,15 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
             d.retainReference(); // lives across frames, outside any PointerScope
             return d;
         });
+    }
+
+    private Mat shrunk(Mat grey) {
+        if (downscale == 1) {
+            return grey;
+        }
+        Mat small = new Mat();
+        resize(grey, small, new Size(grey.cols() / downscale, grey.rows() / downscale), 0, 0, INTER_AREA);
+        return small;
     }
 
     /** 8-bit RGB -> 8-bit grey Mat in the caller's PointerScope. */

@@ -96,7 +96,7 @@ public final class Stylizer implements AutoCloseable {
             Map<ModelBundle.Module, Stage> stages = new EnumMap<>(ModelBundle.Module.class);
             List<AutoCloseable> owned = new ArrayList<>();
             if (bundle.spec().flowSource().equals("dis") && !overrides.containsKey(ModelBundle.Module.FLOW)) {
-                DisFlow dis = new DisFlow(bundle.spec().featureStride());
+                DisFlow dis = new DisFlow(bundle.spec().featureStride(), bundle.spec().disDownscale());
                 owned.add(dis);
                 overrides.put(ModelBundle.Module.FLOW, dis);
             }

@@ -89,6 +89,17 @@ class BundleLoadingTest {
     }
 
     @Test
+    void disDownscaleMustDivideTheFeatureStride() throws IOException {
+        Path b = copyOfFixture();
+        assertThat(BundleSpec.read(b).disDownscale()).isEqualTo(1); // absent: DIS at full size
+        edit(b, "dis_downscale", 3);
+        assertThatThrownBy(() -> BundleSpec.read(b)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("dis_downscale must divide feature_stride 4, got 3");
+        edit(b, "dis_downscale", 2);
+        assertThat(BundleSpec.read(b).disDownscale()).isEqualTo(2);
+    }
+
+    @Test
     void declaredChannelsThatDoNotMatchTheModulesFailOnLoad() throws IOException {
         Path b = copyOfFixture();
         edit(b, "feature_channels", 64);

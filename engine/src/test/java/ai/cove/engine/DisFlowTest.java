@@ -36,6 +36,23 @@ class DisFlowTest {
     }
 
     @Test
+    void flowOnShrunkFramesIsStillInFeaturePixels() {
+        RgbImage prev = SampleClip.generate(128, 96, 1, 0).get(0);
+        RgbImage cur = shiftedRight(prev, 8);
+        for (int[] strideAndDownscale : new int[][] {{4, 2}, {2, 2}}) {
+            int stride = strideAndDownscale[0];
+            try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                    DisFlow dis = new DisFlow(stride, strideAndDownscale[1])) {
+                NDArray flow = dis.flow(m, prev, cur);
+                assertThat(flow.getShape().getShape()).containsExactly(1, 2, 96 / stride, 128 / stride);
+                float[] u = flow.get(0, 0).toFloatArray();
+                Arrays.sort(u);
+                assertThat(u[u.length / 2]).isCloseTo(-8f / stride, org.assertj.core.data.Offset.offset(0.25f));
+            }
+        }
+    }
+
+    @Test
     void flowFromTheFramesEqualsFlowFromTheirTensors() {
         RgbImage prev = SampleClip.generate(128, 96, 2, 3).get(0);
         RgbImage cur = SampleClip.generate(128, 96, 2, 3).get(1);
