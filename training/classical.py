@@ -19,8 +19,7 @@ def _dis(shape):
 def dis_backward_flow(previous: np.ndarray, current: np.ndarray, stride: int = 4, downscale: int = 1) -> np.ndarray:
     """uint8 HWC RGB frames -> float32 [2, H/stride, W/stride] backward flow in feature pixels, DIS
     run on the grey frames area-shrunk by `downscale` (bundle.json dis_downscale, a divisor of stride)."""
-    if downscale < 1 or stride % downscale:
-        raise ValueError(f"dis_downscale must divide the feature stride {stride}, got {downscale}")
+    check_downscale(stride, downscale)
     g_prev, g_cur = (_shrunk(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), downscale) for f in (previous, current))
     flow = _dis(g_cur.shape).calc(g_cur, g_prev, None)
     h, w = current.shape[:2]
@@ -28,6 +27,12 @@ def dis_backward_flow(previous: np.ndarray, current: np.ndarray, stride: int = 4
         flow = cv2.resize(flow, (w // stride, h // stride), interpolation=cv2.INTER_AREA)
     small = flow * np.float32(downscale / stride)
     return np.ascontiguousarray(small.transpose(2, 0, 1)).astype(np.float32)
+
+
+def check_downscale(stride: int, downscale: int) -> None:
+    """dis_downscale must divide the feature stride (the engine's BundleSpec checks the same)."""
+    if downscale < 1 or stride % downscale:
+        raise ValueError(f"dis_downscale must divide the feature stride {stride}, got {downscale}")
 
 
 def _shrunk(grey: np.ndarray, downscale: int) -> np.ndarray:

@@ -28,7 +28,7 @@ import shutil
 import torch
 from torch import nn
 
-from . import export, networks
+from . import classical, export, networks
 
 
 class ChannelsLast(nn.Module):
@@ -86,8 +86,10 @@ def set_dis_downscale(bundle_dir: str, downscale: int) -> None:
     meta = export.read_meta(bundle_dir)
     if meta.get("flow_source") != "dis":
         raise SystemExit(f"{bundle_dir} does not use DIS flow (flow_source {meta.get('flow_source')!r})")
-    if downscale < 1 or meta["feature_stride"] % downscale:
-        raise SystemExit(f"--dis-downscale must divide the feature stride {meta['feature_stride']}, got {downscale}")
+    try:
+        classical.check_downscale(meta["feature_stride"], downscale)
+    except ValueError as e:
+        raise SystemExit(f"--dis-downscale: {e}") from e
     meta["dis_downscale"] = downscale
     meta.setdefault("made_by", {})["dis_downscale"] = \
         f"python3 -m training.optimize_bundle {bundle_dir} --dis-downscale {downscale}"

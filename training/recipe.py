@@ -10,7 +10,6 @@ counts recorded are printed beside them.
 import argparse
 import os
 import shlex
-import sys
 from typing import Dict, List, Optional
 
 from . import export
@@ -58,9 +57,8 @@ def _ancestry(made_by: Dict) -> List[str]:
 
 
 def _init_argument(command: Optional[str]) -> Optional[str]:
-    if not command:
-        return None
-    words = _split(command.split(";")[0].split(", then ")[0])
+    parts = _parts(command)
+    words = shlex.split(parts[0]) if parts else []
     return words[words.index("--init") + 1] if "--init" in words[:-1] else None
 
 
@@ -88,20 +86,15 @@ def _module_form(argv: str) -> str:
 
 def _segments(text: Optional[str]) -> List[str]:
     """A recorded command string -> shell lines: commands re-quoted, prose between them as comments."""
+    return [shlex.join(shlex.split(part)) if part.startswith(("python3 ", "./cove ")) else f"# {part}"
+            for part in _parts(text)]
+
+
+def _parts(text: Optional[str]) -> List[str]:
+    """The commands and the prose between them in a recorded string ('cmd; prose; cmd', 'cmd, then prose')."""
     if not text:
         return []
-    lines = []
-    for part in text.replace(", then ", "; then ").split("; "):
-        part = part.strip()
-        if part.startswith(("python3 ", "./cove ")):
-            lines.append(shlex.join(_split(part)))
-        elif part:
-            lines.append(f"# {part}")
-    return lines
-
-
-def _split(command: str) -> List[str]:
-    return shlex.split(command)
+    return [part.strip() for part in text.replace(", then ", "; then ").split("; ") if part.strip()]
 
 
 def main(argv=None):
@@ -113,7 +106,6 @@ def main(argv=None):
     meta = export.read_meta(args.bundle)
     print(f"# how {args.bundle} ({meta.get('name')}) was made, oldest step first; run from the repository root")
     print("\n".join(recipe(meta.get("made_by", {}))))
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

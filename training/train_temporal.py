@@ -198,10 +198,11 @@ def main(argv=None):
     started = time.time()
     if args.dis_downscale and args.flow_source != "dis":
         raise SystemExit("--dis-downscale sets how DIS runs: use it with --flow-source dis")
-    dis_downscale = args.dis_downscale or (export.read_meta(args.init).get("dis_downscale", 1) if args.init else 1)
-    if args.init and export.read_meta(args.init)["architecture"].get("split", "r1/4(E)") != "r1/4(E)":
+    init_meta = export.read_meta(args.init) if args.init else {}
+    dis_downscale = args.dis_downscale or init_meta.get("dis_downscale", 1)
+    if args.init and init_meta["architecture"].get("split", "r1/4(E)") != "r1/4(E)":
         # an already partitioned bundle continues at its own split
-        split = export.read_meta(args.init)["architecture"]["split"]
+        split = init_meta["architecture"]["split"]
         if split != args.split:
             raise SystemExit(f"{args.init} is composed at {split}: pass --split \"{split}\"")
         net = export.load_bundle(args.init)
@@ -252,7 +253,7 @@ def main(argv=None):
                "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
     if args.init:
         # the lineage: how the bundle this run started from was made, recursively
-        made_by["init"] = {"bundle": args.init, "made_by": export.read_meta(args.init).get("made_by", {})}
+        made_by["init"] = {"bundle": args.init, "made_by": init_meta.get("made_by", {})}
     arch = export.architecture_of(split=args.split)
     name = os.path.basename(os.path.normpath(args.out))
 

@@ -31,16 +31,8 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
     private final int downscale;
     private final Map<Long, DISOpticalFlow> byResolution = new HashMap<>();
 
-    DisFlow(int stride) {
-        this(stride, 1);
-    }
-
-    /** @param downscale DIS runs on frames shrunk by this factor (bundle.json {@code dis_downscale}) */
+    /** @param downscale DIS runs on frames shrunk by this divisor of stride (checked by BundleSpec) */
     DisFlow(int stride, int downscale) {
-        if (downscale < 1 || stride % downscale != 0) {
-            throw new IllegalArgumentException("dis_downscale must divide the feature stride " + stride
-                    + ", got " + downscale);
-        }
         this.stride = stride;
         this.downscale = downscale;
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The recurrent step of Chen et al. 2017: {@code (state, frame) -> (stylized frame, new state)}.
@@ -170,17 +171,19 @@ public final class Stylizer implements AutoCloseable {
     /** W_t: DIS straight from the 8-bit frames, or the flow module on tensors. */
     private NDArray flow(NDManager m, long[] nanos, RgbImage previous, RgbImage current, NDArray currentTensor) {
         if (stages.get(ModelBundle.Module.FLOW) instanceof DisFlow dis) {
-            long start = System.nanoTime();
-            NDArray flow = dis.flow(m, previous, current);
-            nanos[0] += System.nanoTime() - start;
-            return flow;
+            return timed(nanos, () -> dis.flow(m, previous, current));
         }
         return run(ModelBundle.Module.FLOW, nanos, toTensor(m, previous), currentTensor);
     }
 
     private NDArray run(ModelBundle.Module module, long[] nanos, NDArray... inputs) {
+        return timed(nanos, () -> stages.get(module).apply(new NDList(inputs)));
+    }
+
+    /** Adds the model time of one call to nanos[0]. */
+    private static NDArray timed(long[] nanos, Supplier<NDArray> call) {
         long start = System.nanoTime();
-        NDArray out = stages.get(module).apply(new NDList(inputs));
+        NDArray out = call.get();
         nanos[0] += System.nanoTime() - start;
         return out;
     }

@@ -26,7 +26,7 @@ class DisFlowTest {
     void backwardFlowOfATranslationInFeaturePixels() {
         RgbImage prev = SampleClip.generate(128, 96, 1, 0).get(0);
         RgbImage cur = shiftedRight(prev, 8);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(4)) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(4, 1)) {
             NDArray flow = dis.apply(new NDList(Stylizer.toTensor(m, prev), Stylizer.toTensor(m, cur)));
             assertThat(flow.getShape().getShape()).containsExactly(1, 2, 24, 32);
             float[] u = flow.get(0, 0).toFloatArray();
@@ -56,7 +56,7 @@ class DisFlowTest {
     void flowFromTheFramesEqualsFlowFromTheirTensors() {
         RgbImage prev = SampleClip.generate(128, 96, 2, 3).get(0);
         RgbImage cur = SampleClip.generate(128, 96, 2, 3).get(1);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(2)) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(2, 1)) {
             float[] fromFrames = dis.flow(m, prev, cur).toFloatArray();
             float[] fromTensors = dis.apply(new NDList(Stylizer.toTensor(m, prev), Stylizer.toTensor(m, cur)))
                     .toFloatArray();
