@@ -73,21 +73,37 @@ def mean_std(f: torch.Tensor):
 
 class StyleLoss(nn.Module):
     """Centred Gram + mean/std + RGB colour Gram, each layer normalised by its value for the
-    identity output so that weights mean the same for every style; relative content loss; TV."""
+    identity output so that weights mean the same for every style; relative content loss; TV.
+
+    `style_layers` and `content_layers` index the loss network's outputs (default: all of them).
+    `edge_pad` reflect-pads both images before the loss network and `max_shift` moves the crop by a
+    random 0..max_shift pixels per step: a network whose first layer is a 'valid' stride-2 conv
+    (InceptionV3) otherwise gives border pixels little gradient, which leaves coloured stripes
+    along the bottom/right edges."""
 
     def __init__(self, loss_net: nn.Module, style_image: torch.Tensor, weights: Dict[str, float],
-                 calibration_images: torch.Tensor):
+                 calibration_images: torch.Tensor, style_layers: Optional[List[int]] = None,
+                 content_layers: Optional[List[int]] = None, edge_pad: int = 0, max_shift: int = 0,
+                 seed: int = 0):
         super().__init__()
         self.net = loss_net
         self.weights = weights
+        self.edge_pad, self.max_shift = edge_pad, max_shift
+        self.shift_rng = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             feats = self.net(style_image)
+            self.style_layers = list(range(len(feats))) if style_layers is None else list(style_layers)
+            self.content_layers = list(range(len(feats))) if content_layers is None else list(content_layers)
+            feats = [feats[i] for i in self.style_layers]
             self.grams = [centred_gram(f) for f in feats]
             self.stats = [mean_std(f) for f in feats]
             self.colour = centred_gram(style_image)
             self.colour_mean = style_image.mean(dim=(2, 3))
             self.norms = None
-            self.norms = self._raw_terms(calibration_images, self.net(calibration_images))
+            self.norms = self._raw_terms(calibration_images, self._style_feats(self.net(calibration_images)))
+
+    def _style_feats(self, feats: List[torch.Tensor]) -> List[torch.Tensor]:
+        return [feats[i] for i in self.style_layers]
 
     def _raw_terms(self, y: torch.Tensor, fy: List[torch.Tensor]) -> Dict[str, List[torch.Tensor]]:
         gram = [F.mse_loss(centred_gram(f), g.expand(f.shape[0], -1, -1)) for f, g in zip(fy, self.grams)]
@@ -99,19 +115,32 @@ class StyleLoss(nn.Module):
                   + F.mse_loss(y.mean(dim=(2, 3)), self.colour_mean.expand(y.shape[0], -1))]
         return {"style": gram, "meanstd": ms, "colour": colour}
 
+    def _loss_view(self, image: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+        """The image as the loss network sees it: edge-padded and shifted."""
+        if not self.edge_pad:
+            return image
+        p = self.edge_pad
+        padded = F.pad(image, [p, p, p, p], mode="reflect")
+        h, w = image.shape[-2:]
+        return padded[:, :, dy:dy + h + 2 * p - self.max_shift, dx:dx + w + 2 * p - self.max_shift]
+
     def forward(self, output: torch.Tensor, content: torch.Tensor) -> Dict[str, torch.Tensor]:
-        fy = self.net(output)
+        dy, dx = (torch.randint(0, self.max_shift + 1, (2,), generator=self.shift_rng).tolist()
+                  if self.max_shift else (0, 0))
+        fy = self.net(self._loss_view(output, dy, dx))
         with torch.no_grad():
-            fx = self.net(content)
+            fx = self.net(self._loss_view(content, dy, dx))
         # Under bf16 autocast the networks run in bf16; the statistics need float32.
         with torch.autocast("cpu", enabled=False):
             return self._terms(output.float(), [f.float() for f in fy], [f.float() for f in fx])
 
     def _terms(self, output: torch.Tensor, fy: List[torch.Tensor], fx: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
-        raw = self._raw_terms(output, fy)
+        raw = self._raw_terms(output, self._style_feats(fy))
         terms = {k: sum(v / n.clamp_min(1e-12) for v, n in zip(vals, self.norms[k])) / len(vals)
                  for k, vals in raw.items()}
-        terms["content"] = sum(((a - b) ** 2).sum() / (b ** 2).sum().clamp_min(1e-12) for a, b in zip(fy, fx)) / len(fy)
+        content_pairs = [(fy[i], fx[i]) for i in self.content_layers]
+        terms["content"] = sum(((a - b) ** 2).sum() / (b ** 2).sum().clamp_min(1e-12)
+                               for a, b in content_pairs) / len(content_pairs)
         terms["tv"] = ((output[:, :, 1:] - output[:, :, :-1]).abs().mean()
                        + (output[:, :, :, 1:] - output[:, :, :, :-1]).abs().mean())
         terms["total"] = sum(self.weights[k] * terms[k] for k in ("style", "meanstd", "colour", "content", "tv"))

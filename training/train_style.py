@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from . import export, imageops, losses, networks
+from .lossnet import convert
 from .progress import Progress
 
 WEIGHTS = {"style": 4.0, "meanstd": 1.0, "colour": 1.0, "content": 2.0, "tv": 0.0}
@@ -64,6 +65,10 @@ def load_style(path: str, short_side: int) -> torch.Tensor:
     return imageops.to_tensor(cv2.resize(img, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA))
 
 
+def _indices(text):
+    return [int(i) for i in text.split(",")] if text else None
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--style", required=True, help="style image")
@@ -77,6 +82,12 @@ def main(argv=None):
     p.add_argument("--style-short-side", type=int, default=320)
     p.add_argument("--loss-net", help="TorchScript feature network to use instead of random features")
     p.add_argument("--weights", default=json.dumps(WEIGHTS), help="JSON loss weights")
+    p.add_argument("--style-layers", help="comma-separated indices of the loss network's outputs for the style "
+                   "terms (default: all)")
+    p.add_argument("--content-layers", help="comma-separated indices for the content term (default: all)")
+    p.add_argument("--edge-pad", type=int, default=0, help="reflect-pad images by this many pixels before the "
+                   "loss network (against edge stripes from 'valid' stride-2 first layers)")
+    p.add_argument("--max-shift", type=int, default=0, help="random 0..N pixel shift of the padded images per step")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save-every", type=int, default=100)
@@ -105,7 +116,8 @@ def main(argv=None):
     sampler = CropSampler(list_images(args.content), args.size, args.seed)
     loss_net = losses.TorchScriptFeatureNet(args.loss_net) if args.loss_net else losses.RandomMultiScaleNet()
     criterion = losses.StyleLoss(loss_net, load_style(args.style, args.style_short_side), json.loads(args.weights),
-                                 sampler.sample(8))
+                                 sampler.sample(8), _indices(args.style_layers), _indices(args.content_layers),
+                                 args.edge_pad, args.max_shift, args.seed)
     ckpt_path = os.path.join(args.run, "checkpoint.pt")
     step, elapsed, commands = 0, 0.0, []
     if args.resume and os.path.exists(ckpt_path):
@@ -118,14 +130,22 @@ def main(argv=None):
             sampler.rng.bit_generator.state = ckpt["crop_rng"]
         else:  # checkpoints written before the crop state was saved
             sampler.rng = np.random.default_rng(args.seed + step)
+        if "shift_rng" in ckpt:
+            criterion.shift_rng.set_state(ckpt["shift_rng"])
         print(f"resumed at step {step}")
     # every invocation that trained this run, so that bundle.json can replay a resumed run
+    made_loss_net = convert.provenance(args.loss_net) if args.loss_net else None
+    if made_loss_net and not any(c["command"] == made_loss_net["command"] for c in commands):
+        commands.insert(0, {"command": made_loss_net["command"], "from_step": 0,
+                            "note": f"the loss network, converted from npm {made_loss_net['package']}"})
     commands.append({"command": export.command_line("train_style", argv), "from_step": step})
 
     def save():
         torch.save({"model": style_net.state_dict(), "optimizer": opt.state_dict(), "step": step,
-                    "seconds": elapsed, "crop_rng": sampler.rng.bit_generator.state, "args": vars(args),
-                    "argv": sys.argv, "commands": commands}, ckpt_path)
+                    "seconds": elapsed, "crop_rng": sampler.rng.bit_generator.state,
+                    "shift_rng": criterion.shift_rng.get_state(), "args": vars(args),
+                    "argv": sys.argv, "commands": commands}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)  # a run killed mid-save keeps its last checkpoint
 
     start = time.time() - elapsed
     progress = Progress(args.steps, "style", initial=step)

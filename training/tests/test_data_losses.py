@@ -1,6 +1,8 @@
 import glob
 import os
 
+import pytest
+
 import numpy as np
 import torch
 
@@ -141,3 +143,46 @@ def test_style_loss_under_bf16_autocast_keeps_float32_statistics():
     assert abs(float(half["total"]) - float(full["total"])) < 0.05 * float(full["total"])
     half["total"].backward()
     assert torch.isfinite(output.grad).all() and float(output.grad.abs().sum()) > 0
+
+
+class _TwoLayers(torch.nn.Module):
+    """Two 'layers': the image itself and its square, so each can be changed separately."""
+
+    def forward(self, x):
+        return [x, x * x]
+
+
+def test_style_loss_uses_only_the_chosen_layers():
+    torch.manual_seed(1)
+    style, content = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    weights = {"style": 1, "meanstd": 0, "colour": 0, "content": 1, "tv": 0}
+    both = losses.StyleLoss(_TwoLayers(), style, weights, content)
+    first = losses.StyleLoss(_TwoLayers(), style, weights, content, style_layers=[0], content_layers=[1])
+    output = torch.rand(1, 3, 32, 32)
+    a, b = both(output, content), first(output, content)
+    assert float(a["style"]) != float(b["style"])
+    # the content term of layer 1 only: relative error of the squares
+    expected = ((output ** 2 - content ** 2) ** 2).sum() / (content ** 2 ** 2).sum()
+    assert float(b["content"]) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_edge_padding_shows_the_loss_network_the_border_pixels_with_a_random_shift():
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def forward(self, x):
+            seen.append((tuple(x.shape[-2:]), float(x[0, 0, 0, 0])))
+            return [x]
+
+    ramp = torch.arange(256.).view(1, 1, 16, 16).expand(1, 3, 16, 16) / 256
+    crit = losses.StyleLoss(Recorder(), ramp, {"style": 1, "meanstd": 0, "colour": 0, "content": 0, "tv": 0},
+                            ramp, edge_pad=4, max_shift=2, seed=5)
+    seen.clear()
+    output = ramp.clone().requires_grad_()
+    crit(output, ramp)["total"].backward()
+    assert [shape for shape, _ in seen] == [(22, 22), (22, 22)]  # 16 + 2 * 4 - 2
+    assert seen[0][1] == seen[1][1]  # output and content see the same shift
+    assert float(output.grad[..., -1, :].abs().sum()) > 0
+    for _ in range(10):
+        crit(ramp, ramp)
+    assert len({corner for _, corner in seen}) > 1  # the shift changes between steps

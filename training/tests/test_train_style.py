@@ -39,9 +39,10 @@ def _log(run):
 
 
 def test_a_resumed_run_equals_an_uninterrupted_one(data, tmp_path):
-    straight = _train(data, tmp_path / "straight", "--steps", "4")
-    first = _train(data, tmp_path / "split", "--steps", "2")
-    resumed = _train(data, tmp_path / "split", "--steps", "4", "--resume")
+    shifted = ("--edge-pad", "4", "--max-shift", "3")  # the shift sequence continues too
+    straight = _train(data, tmp_path / "straight", "--steps", "4", *shifted)
+    first = _train(data, tmp_path / "split", "--steps", "2", *shifted)
+    resumed = _train(data, tmp_path / "split", "--steps", "4", *shifted, "--resume")
     assert first["step"] == 2 and resumed["step"] == 4 and straight["step"] == 4
     for name, weight in straight["model"].items():
         assert torch.allclose(weight, resumed["model"][name], atol=1e-6), name
@@ -52,7 +53,7 @@ def test_a_resumed_run_equals_an_uninterrupted_one(data, tmp_path):
     # both invocations are recorded, for bundle.json's recipe (training.recipe)
     assert [c["from_step"] for c in resumed["commands"]] == [0, 2]
     assert resumed["commands"][1]["command"].startswith("python3 -m training.train_style --style ")
-    assert resumed["commands"][1]["command"].endswith("--steps 4 --resume")
+    assert resumed["commands"][1]["command"].endswith("--steps 4 --edge-pad 4 --max-shift 3 --resume")
 
 
 class _TinyFeatures(torch.nn.Module):
@@ -74,3 +75,16 @@ def test_a_user_supplied_torchscript_loss_network_replaces_the_random_one(data, 
     assert user_style != pytest.approx(random_style, rel=1e-3)
     with pytest.raises(SystemExit, match="not found"):
         _train(data, tmp_path / "missing", "--steps", "1", "--loss-net", str(tmp_path / "absent.pt"))
+
+
+def test_a_converted_loss_network_puts_its_conversion_first_in_the_recorded_commands(data, tmp_path):
+    net_path = str(tmp_path / "features.pt")
+    torch.jit.save(torch.jit.script(_TinyFeatures()), net_path)
+    convert_command = "python3 -m training.lossnet.convert --model inception_v3 --layers mixed0 --out " + net_path
+    with open(net_path + ".json", "w") as f:
+        json.dump({"command": convert_command, "package": "nsfwjs@4.4.0", "integrity": "sha512-x"}, f)
+    _train(data, tmp_path / "run", "--steps", "1", "--loss-net", net_path)
+    resumed = _train(data, tmp_path / "run", "--steps", "2", "--loss-net", net_path, "--resume")
+    commands = [c["command"] for c in resumed["commands"]]
+    assert commands[0] == convert_command and len(commands) == 3  # recorded once, before both invocations
+    assert all(c.startswith("python3 -m training.train_style ") for c in commands[1:])
