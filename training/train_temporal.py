@@ -154,7 +154,7 @@ def run_phase(label, steps, params, step_fn, lr, decay_every, log, after_step=No
     progress.close()
 
 
-def main(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--style-run", help="train_style run folder (checkpoint.pt)")
@@ -192,14 +192,16 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    started = time.time()
     if args.dis_downscale and args.flow_source != "dis":
         raise SystemExit("--dis-downscale sets how DIS runs: use it with --flow-source dis")
-    init_meta = export.read_meta(args.init) if args.init else {}
-    dis_downscale = args.dis_downscale or init_meta.get("dis_downscale", 1)
+    if args.reset_flow and args.flow_source == "dis":
+        raise SystemExit("--reset-flow trains the flow sub-network: not with --flow-source dis")
+    return args
+
+
+def build_network(args, init_meta: dict) -> networks.CoherentNet:
+    """The network to train: the --init bundle (at its own split) or a style run's network, with
+    flow and mask re-partitioned at --split, and the flow sub-network reset if asked."""
     if args.init and init_meta["architecture"].get("split", "r1/4(E)") != "r1/4(E)":
         # an already partitioned bundle continues at its own split
         split = init_meta["architecture"]["split"]
@@ -214,37 +216,40 @@ def main(argv=None):
     if args.split != "r1/4(E)" and not isinstance(net.flow, networks.FlowAtStride):
         enc, dec, stride, channels = networks.split_style_network(net.encoder, net.decoder, args.split)
         net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride), networks.MaskNet(channels))
+    if args.reset_flow:
+        for m in net.flow.modules():
+            if m is not net.flow and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+    return net
+
+
+def training_data(args):
+    """(photos, real clip pairs, PairSource) for the run."""
     photos = [imageops.read_rgb(f) for f in sorted(glob.glob(os.path.join(args.content, "**", "*.jpg"), recursive=True))]
     if not photos:
         raise SystemExit(f"no .jpg photos under {args.content}")
     ch, cw = (int(v) for v in args.clip_size.split("x"))
     real_clips = [data.cached_real_pairs(clip, (ch, cw), args.cache, limit=60) for clip in args.clips]
-    pairs = PairSource(photos, real_clips, (args.size, args.size), args.seed, args.real_fraction)
-    os.makedirs(args.out, exist_ok=True)
-    log = open(os.path.join(args.out, "train_log.jsonl"), "w")
+    return photos, real_clips, PairSource(photos, real_clips, (args.size, args.size), args.seed, args.real_fraction)
 
-    def flow_step():
-        prev, cur, gt, tr = pairs.sample(args.batch, synthetic_only=True)
-        loss = losses.flow_loss(net.flow.pyramid(prev, cur), gt)
-        return {"flow": loss, "total": loss}
 
-    def joint_step():
-        if args.sequence > 1 and pairs.rng.random() < pairs.real_fraction:
-            return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source,
-                                  dis_downscale)
-        return temporal_terms(net, *pairs.sample(args.batch, synthetic_only=args.sequence > 1),
-                              flow_source=args.flow_source, dis_downscale=dis_downscale)
+def flow_step(net, pairs, args) -> dict:
+    """Phase 1: the flow sub-network alone on synthetic ground truth (Eq. 6)."""
+    prev, cur, gt, tr = pairs.sample(args.batch, synthetic_only=True)
+    loss = losses.flow_loss(net.flow.pyramid(prev, cur), gt)
+    return {"flow": loss, "total": loss}
 
-    dis = args.flow_source == "dis"
-    if args.reset_flow:
-        if dis:
-            raise SystemExit("--reset-flow trains the flow sub-network: not with --flow-source dis")
-        for m in net.flow.modules():
-            if m is not net.flow and hasattr(m, "reset_parameters"):
-                m.reset_parameters()
-    if not dis:
-        run_phase("flow", args.flow_steps, net.flow.parameters(), flow_step, args.flow_lr, args.decay_every, log)
-    params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))
+
+def joint_step(net, pairs, args, dis_downscale: int) -> dict:
+    """Phase 2: flow and mask (or the mask alone) on Eq. 4-7, on pairs or unrolled sequences."""
+    if args.sequence > 1 and pairs.rng.random() < pairs.real_fraction:
+        return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source, dis_downscale)
+    return temporal_terms(net, *pairs.sample(args.batch, synthetic_only=args.sequence > 1),
+                          flow_source=args.flow_source, dis_downscale=dis_downscale)
+
+
+def provenance(args, argv, init_meta: dict, started: float) -> dict:
+    """bundle.json "made_by": the command, data, step counts and the --init lineage."""
     made_by = {"command": export.command_line("train_temporal", argv),
                "style_run_command": _style_command(args.style_run),
                "data": {"content": args.content, "clips": args.clips},
@@ -254,6 +259,21 @@ def main(argv=None):
     if args.init:
         # the lineage: how the bundle this run started from was made, recursively
         made_by["init"] = {"bundle": args.init, "made_by": init_meta.get("made_by", {})}
+    return made_by
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    started = time.time()
+    init_meta = export.read_meta(args.init) if args.init else {}
+    dis_downscale = args.dis_downscale or init_meta.get("dis_downscale", 1)
+    net = build_network(args, init_meta)
+    photos, real_clips, pairs = training_data(args)
+    os.makedirs(args.out, exist_ok=True)
+    dis = args.flow_source == "dis"
+    made_by = provenance(args, argv, init_meta, started)
     arch = export.architecture_of(split=args.split)
     name = os.path.basename(os.path.normpath(args.out))
 
@@ -265,7 +285,13 @@ def main(argv=None):
             export.export_bundle(net, folder, f"{name}@{step}", args.style_name, arch, meta,
                                  flow_source=args.flow_source, dis_downscale=dis_downscale, variants=())
 
-    run_phase("joint", args.joint_steps, params, joint_step, args.lr, args.decay_every, log, snapshot)
+    with open(os.path.join(args.out, "train_log.jsonl"), "w") as log:
+        if not dis:
+            run_phase("flow", args.flow_steps, net.flow.parameters(), lambda: flow_step(net, pairs, args),
+                      args.flow_lr, args.decay_every, log)
+        params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))
+        run_phase("joint", args.joint_steps, params, lambda: joint_step(net, pairs, args, dis_downscale), args.lr,
+                  args.decay_every, log, snapshot)
     made_by["temporal_wall_seconds"] = round(time.time() - started)
     net.eval()
     # Export before validating, so that a failing validation never loses the trained weights.

@@ -62,3 +62,19 @@ def test_candidates_of_several_runs_compete(tmp_path):
     select_snapshot.main([str(csv), "--run", str(run), str(other), "--out", str(out), "--command", "c"])
     assert export.read_meta(str(out))["made_by"]["selected"]["chosen"] == "other"
     assert (out / "train_log.jsonl").read_text() == '{"run": "other"}\n'
+
+
+def test_the_readers_take_the_csv_that_cove_eval_writes():
+    """training/tests/fixtures/results.csv is checked against cove eval's writer by ResultsCsvTest (Java)."""
+    import csv
+    import os
+    from training import record_validation
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "results.csv")
+    with open(fixture) as f:
+        summary = record_validation.summarise(list(csv.DictReader(f)))
+    assert list(summary) == ["a"]  # input rows and the constant-mask diagnostic are not bundles' results
+    a = summary["a"]
+    assert a["clips"] == ["c1", "c2"]
+    assert a["e_stab_ratio"] == 0.5 and a["per_clip_e_stab_ratio"] == {"c1": 0.5, "c2": 0.5}
+    assert a["sharpness_ratio"] == round((0.39 + 0.495) / (0.4 + 0.5), 4)
+    assert select_snapshot.choose(summary, 0.02) == "a" and select_snapshot.choose(summary, 0.01) is None

@@ -14,15 +14,16 @@ import java.util.List;
  * @param featureChannels C of the features at the split layer
  * @param featureStride features are at 1/featureStride resolution
  * @param sizeMultiple network inputs must have sides that are multiples of this
- * @param flowSource "network" (the bundle's flow.pt) or "dis" (classical flow computed by the engine)
+ * @param flowSource where the flow W_t comes from
  * @param disDownscale DIS runs on frames shrunk by this factor, a divisor of featureStride (1: full size)
  */
 public record BundleSpec(Path dir, String name, String style, int featureChannels, int featureStride,
-                         int sizeMultiple, String flowSource, int disDownscale, JsonNode json) {
+                         int sizeMultiple, FlowSource flowSource, int disDownscale, JsonNode json) {
 
     public static final int FORMAT = 1;
-    public static final List<String> MODULES = List.of("encoder", "decoder", "flow", "warp", "mask");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> MODULE_NAMES =
+            java.util.Arrays.stream(ModelBundle.Module.values()).map(ModelBundle.Module::fileStem).toList();
 
     public static BundleSpec read(Path dir) {
         Path file = dir.resolve("bundle.json");
@@ -43,7 +44,7 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
         }
         BundleSpec spec = new BundleSpec(dir, requiredText(json, "name", file), requiredText(json, "style", file),
                 requiredInt(json, "feature_channels", file), requiredInt(json, "feature_stride", file),
-                requiredInt(json, "size_multiple", file), json.path("flow_source").asText("network"),
+                requiredInt(json, "size_multiple", file), flowSource(json, file),
                 json.path("dis_downscale").asInt(1), json);
         spec.check(file);
         return spec;
@@ -55,18 +56,15 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
                     + " and size_multiple a multiple of feature_stride (got " + featureChannels + ", "
                     + featureStride + ", " + sizeMultiple + ")");
         }
-        if (!flowSource.equals("network") && !flowSource.equals("dis")) {
-            throw new BundleException(file + ": flow_source must be \"network\" or \"dis\", got \"" + flowSource + "\"");
-        }
         if (disDownscale < 1 || featureStride % disDownscale != 0) {
             throw new BundleException(file + ": dis_downscale must divide feature_stride " + featureStride + ", got "
                     + disDownscale);
         }
-        for (String module : MODULES) {
+        for (ModelBundle.Module module : ModelBundle.Module.values()) {
             Path p = modulePath(module);
             if (!Files.isRegularFile(p)) {
-                throw new BundleException("bundle " + dir + " lacks its " + module + " module (" + p.getFileName()
-                        + "); every bundle needs " + MODULES);
+                throw new BundleException("bundle " + dir + " lacks its " + module.fileStem() + " module ("
+                        + p.getFileName() + "); every bundle needs " + MODULE_NAMES);
             }
         }
         json.path("variants").fields().forEachRemaining(v -> v.getValue().fields().forEachRemaining(m -> {
@@ -77,19 +75,27 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
         }));
     }
 
-    public Path modulePath(String module) {
-        String fileName = json.path("modules").path(module).path("file").asText(module + ".pt");
+    public Path modulePath(ModelBundle.Module module) {
+        String fileName = json.path("modules").path(module.fileStem()).path("file").asText(module.fileStem() + ".pt");
         return dir.resolve(fileName);
     }
 
     /** The module file at a precision: the variant's file if the bundle has one for it, else float32. */
-    public Path modulePath(String module, ComputePrecision precision) {
-        String variant = json.path("variants").path(precision.label()).path(module).asText("");
+    public Path modulePath(ModelBundle.Module module, ComputePrecision precision) {
+        String variant = json.path("variants").path(precision.label()).path(module.fileStem()).asText("");
         return variant.isEmpty() || precision == ComputePrecision.FLOAT32 ? modulePath(module) : dir.resolve(variant);
     }
 
     public boolean hasVariant(ComputePrecision precision) {
         return precision == ComputePrecision.FLOAT32 || json.path("variants").has(precision.label());
+    }
+
+    private static FlowSource flowSource(JsonNode json, Path file) {
+        try {
+            return FlowSource.parse(json.path("flow_source").asText(FlowSource.NETWORK.label()));
+        } catch (IllegalArgumentException e) {
+            throw new BundleException(file + ": " + e.getMessage(), e);
+        }
     }
 
     private static String requiredText(JsonNode json, String field, Path file) {

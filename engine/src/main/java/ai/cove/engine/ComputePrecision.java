@@ -4,7 +4,6 @@ import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * The number format the sub-networks run in. A bundle always has float32 modules and may carry
@@ -22,22 +21,21 @@ public enum ComputePrecision {
 
     /** The name used in bundle.json, configs and on the command line. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return Labels.of(this);
     }
 
-    /** Parses float32, bfloat16 or float16 (null means float32). */
+    /** Parses float32, bfloat16 or float16. */
     public static ComputePrecision parse(String spec) {
-        String s = spec == null ? "float32" : spec.trim();
-        try {
-            return valueOf(s.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown precision \"" + spec + "\": use float32, bfloat16 or float16", e);
+        ComputePrecision p = Labels.find(values(), spec);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown precision \"" + spec + "\": use float32, bfloat16 or float16");
         }
+        return p;
     }
 
-    /** Parses the precision and checks that the bundle has that variant. */
-    public static ComputePrecision resolve(String spec, Device device, BundleSpec bundle) {
-        ComputePrecision p = parse(spec);
+    /** This precision, checked against the bundle (it must have the variant) and the device. */
+    public ComputePrecision checkedFor(BundleSpec bundle, Device device) {
+        ComputePrecision p = this;
         if (p != FLOAT32 && !bundle.hasVariant(p)) {
             throw new IllegalArgumentException("bundle " + bundle.name() + " has no " + p.label() + " variant: add it with "
                     + "python3 -m training.optimize_bundle " + bundle.dir() + " --add-variant " + p.label());

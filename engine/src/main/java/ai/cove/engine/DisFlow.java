@@ -1,13 +1,9 @@
 package ai.cove.engine;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2GRAY;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
-import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
@@ -26,7 +22,7 @@ import org.bytedeco.opencv.opencv_video.DISOpticalFlow;
  * computes the same flow for training the mask. One DIS instance per resolution (one reused
  * across sizes crashed).
  */
-final class DisFlow implements Stylizer.Stage, AutoCloseable {
+final class DisFlow implements AutoCloseable {
     private final int stride;
     private final int downscale;
     private final Map<Long, DISOpticalFlow> byResolution = new HashMap<>();
@@ -35,15 +31,6 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
     DisFlow(int stride, int downscale) {
         this.stride = stride;
         this.downscale = downscale;
-    }
-
-    /** The Stage form, for callers holding tensors: [1,3,H,W] in [0,1] made from 8-bit frames. */
-    @Override
-    public NDArray apply(NDList inputs) {
-        NDArray current = inputs.get(1);
-        int h = (int) current.getShape().get(2);
-        int w = (int) current.getShape().get(3);
-        return flow(current.getManager(), Stylizer.toImage(inputs.get(0), w, h), Stylizer.toImage(current, w, h));
     }
 
     /**
@@ -58,7 +45,7 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
         float[] uv = new float[fh * fw * 2];
         try (PointerScope scope = new PointerScope()) {
             Mat flow = new Mat();
-            dis(w / downscale, h / downscale).calc(shrunk(gray(current)), shrunk(gray(previous)), flow);
+            dis(w / downscale, h / downscale).calc(shrunk(ImageOps.grey(current)), shrunk(ImageOps.grey(previous)), flow);
             Mat small = flow;
             if (downscale != stride) {
                 small = new Mat();
@@ -88,15 +75,6 @@ final class DisFlow implements Stylizer.Stage, AutoCloseable {
         Mat small = new Mat();
         resize(grey, small, new Size(grey.cols() / downscale, grey.rows() / downscale), 0, 0, INTER_AREA);
         return small;
-    }
-
-    /** 8-bit RGB -> 8-bit grey Mat in the caller's PointerScope. */
-    private static Mat gray(RgbImage image) {
-        Mat rgb = new Mat(image.height(), image.width(), CV_8UC3);
-        rgb.data().put(image.rgb());
-        Mat g = new Mat();
-        cvtColor(rgb, g, COLOR_RGB2GRAY);
-        return g;
     }
 
     @Override

@@ -1,6 +1,9 @@
 package ai.cove.engine;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2GRAY;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -24,6 +27,15 @@ public final class ImageOps {
             resize(src, dst, new Size(maxWidth, h), 0, 0, INTER_AREA);
             return ImageCodec.fromBgr(dst);
         }
+    }
+
+    /** 8-bit RGB -> 8-bit grey Mat (what optical flow works on), in the caller's PointerScope. */
+    public static Mat grey(RgbImage image) {
+        Mat rgb = new Mat(image.height(), image.width(), CV_8UC3);
+        rgb.data().put(image.rgb());
+        Mat g = new Mat();
+        cvtColor(rgb, g, COLOR_RGB2GRAY);
+        return g;
     }
 
     /** A {@code w x h} region starting at (x, y). */

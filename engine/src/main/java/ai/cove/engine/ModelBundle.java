@@ -13,7 +13,9 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +30,9 @@ public final class ModelBundle implements AutoCloseable {
     /** The TorchScript modules of a bundle (see training/export.py for signatures). */
     public enum Module { ENCODER, DECODER, FLOW, WARP, MASK;
 
-        String fileStem() {
-            return name().toLowerCase();
+        /** The module's name in bundle.json and its file name without extension. */
+        public String fileStem() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
@@ -70,7 +73,7 @@ public final class ModelBundle implements AutoCloseable {
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optModelPath(spec.dir())
-                .optModelName(stem(spec.modulePath(module.fileStem(), precision)))
+                .optModelName(stem(spec.modulePath(module, precision)))
                 .optEngine("PyTorch")
                 .optDevice(device)
                 .optOption("mapLocation", "true")
@@ -146,7 +149,8 @@ public final class ModelBundle implements AutoCloseable {
 
     @Override
     public void close() {
-        models.values().forEach(ZooModel::close);
+        List<AutoCloseable> all = new ArrayList<>(models.values());
         models.clear();
+        Closeables.closeAll(all);
     }
 }

@@ -40,20 +40,6 @@ public record RgbImage(int width, int height, byte[] rgb) {
         return new RgbImage(pw, ph, out);
     }
 
-    /** The top-left {@code w x h} region. */
-    public RgbImage crop(int w, int h) {
-        if (w > width || h > height) {
-            throw new IllegalArgumentException("cannot crop " + width + "x" + height + " to " + w + "x" + h);
-        }
-        if (w == width && h == height) {
-            return this;
-        }
-        byte[] out = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            System.arraycopy(rgb, y * width * 3, out, y * w * 3, w * 3);
-        }
-        return new RgbImage(w, h, out);
-    }
 
     public static int roundUp(int value, int multiple) {
         return (value + multiple - 1) / multiple * multiple;

@@ -16,17 +16,10 @@ import java.nio.ByteOrder;
 public final class StateCodec {
     private static final int MAGIC = 0xC0E5_0001;
 
-    /** How F^o is stored. */
-    public enum Precision { FLOAT32, FLOAT16 }
-
     private StateCodec() {
     }
 
-    public static byte[] encode(StreamState s) {
-        return encode(s, Precision.FLOAT32);
-    }
-
-    public static byte[] encode(StreamState s, Precision precision) {
+    public static byte[] encode(StreamState s, StatePrecision precision) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(
                 64 + s.previous().rgb().length + (s.hasComposite() ? s.composite().length * 4 : 0));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -41,7 +34,7 @@ public final class StateCodec {
             out.writeBoolean(s.hasComposite());
             if (s.hasComposite()) {
                 out.writeByte(precision.ordinal());
-                out.write(precision == Precision.FLOAT32 ? float32(s.composite()) : float16(s.composite()));
+                out.write(precision == StatePrecision.FLOAT32 ? float32(s.composite()) : float16(s.composite()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -49,10 +42,10 @@ public final class StateCodec {
         return bytes.toByteArray();
     }
 
-    /** What {@link #encode(StreamState, Precision)} would produce, in bytes, without encoding. */
-    public static long storedBytes(StreamState s, Precision precision) {
+    /** What {@link #encode(StreamState, StatePrecision)} would produce, in bytes, without encoding. */
+    public static long storedBytes(StreamState s, StatePrecision precision) {
         long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1;
-        long composite = s.hasComposite() ? 1 + (long) s.composite().length * (precision == Precision.FLOAT32 ? 4 : 2) : 0;
+        long composite = s.hasComposite() ? 1 + (long) s.composite().length * (precision == StatePrecision.FLOAT32 ? 4 : 2) : 0;
         return header + s.previous().rgb().length + composite;
     }
 
@@ -71,13 +64,13 @@ public final class StateCodec {
             int fw = in.readInt();
             float[] composite = null;
             if (in.readBoolean()) {
-                Precision precision = Precision.values()[in.readByte()];
+                StatePrecision precision = StatePrecision.values()[in.readByte()];
                 int n = c * fh * fw;
-                byte[] raw = new byte[n * (precision == Precision.FLOAT32 ? 4 : 2)];
+                byte[] raw = new byte[n * (precision == StatePrecision.FLOAT32 ? 4 : 2)];
                 in.readFully(raw);
                 composite = new float[n];
                 ByteBuffer buf = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-                if (precision == Precision.FLOAT32) {
+                if (precision == StatePrecision.FLOAT32) {
                     buf.asFloatBuffer().get(composite);
                 } else {
                     for (int i = 0; i < n; i++) {

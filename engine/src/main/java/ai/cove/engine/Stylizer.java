@@ -40,18 +40,21 @@ public final class Stylizer implements AutoCloseable {
 
     private final BundleSpec spec;
     private final Mode mode;
-    private final StateCodec.Precision statePrecision;
+    private final StatePrecision statePrecision;
     private final NDManager base;
     private final Map<ModelBundle.Module, Stage> stages;
+    /** Classical flow for bundles with flow_source dis (then the flow module is not used), else null. */
+    private final DisFlow dis;
     private final List<AutoCloseable> owned;
 
-    private Stylizer(BundleSpec spec, Mode mode, StateCodec.Precision statePrecision, NDManager base,
-                     Map<ModelBundle.Module, Stage> stages, List<AutoCloseable> owned) {
+    private Stylizer(BundleSpec spec, Mode mode, StatePrecision statePrecision, NDManager base,
+                     Map<ModelBundle.Module, Stage> stages, DisFlow dis, List<AutoCloseable> owned) {
         this.spec = spec;
         this.mode = mode;
         this.statePrecision = statePrecision;
         this.base = base;
         this.stages = stages;
+        this.dis = dis;
         this.owned = owned;
     }
 
@@ -68,7 +71,7 @@ public final class Stylizer implements AutoCloseable {
         private final ModelBundle bundle;
         private final Mode mode;
         private final Map<ModelBundle.Module, Stage> overrides = new EnumMap<>(ModelBundle.Module.class);
-        private StateCodec.Precision statePrecision = StateCodec.Precision.FLOAT32;
+        private StatePrecision statePrecision = StatePrecision.FLOAT32;
 
         private Builder(ModelBundle bundle, Mode mode) {
             this.bundle = bundle;
@@ -88,7 +91,7 @@ public final class Stylizer implements AutoCloseable {
          * Rounds the carried F^o to what {@link StateCodec} stores at this precision, so that a
          * stream restored from a checkpoint continues bit-identically to one that never stopped.
          */
-        public Builder statePrecision(StateCodec.Precision precision) {
+        public Builder statePrecision(StatePrecision precision) {
             statePrecision = precision;
             return this;
         }
@@ -96,12 +99,15 @@ public final class Stylizer implements AutoCloseable {
         public Stylizer build() {
             Map<ModelBundle.Module, Stage> stages = new EnumMap<>(ModelBundle.Module.class);
             List<AutoCloseable> owned = new ArrayList<>();
-            if (bundle.spec().flowSource().equals("dis") && !overrides.containsKey(ModelBundle.Module.FLOW)) {
-                DisFlow dis = new DisFlow(bundle.spec().featureStride(), bundle.spec().disDownscale());
+            DisFlow dis = null;
+            if (bundle.spec().flowSource() == FlowSource.DIS && !overrides.containsKey(ModelBundle.Module.FLOW)) {
+                dis = new DisFlow(bundle.spec().featureStride(), bundle.spec().disDownscale());
                 owned.add(dis);
-                overrides.put(ModelBundle.Module.FLOW, dis);
             }
             for (ModelBundle.Module m : ModelBundle.Module.values()) {
+                if (m == ModelBundle.Module.FLOW && dis != null) {
+                    continue;
+                }
                 Stage stage = overrides.get(m);
                 if (stage == null) {
                     Predictor<NDList, NDList> p = bundle.newPredictor(m);
@@ -111,7 +117,7 @@ public final class Stylizer implements AutoCloseable {
                 stages.put(m, stage);
             }
             NDManager base = NDManager.newBaseManager(bundle.device());
-            return new Stylizer(bundle.spec(), mode, statePrecision, base, stages, owned);
+            return new Stylizer(bundle.spec(), mode, statePrecision, base, stages, dis, owned);
         }
     }
 
@@ -157,7 +163,7 @@ public final class Stylizer implements AutoCloseable {
 
     /** F^o as it is carried to the next frame: rounded in the tensor library, where it is cheap. */
     private float[] carried(NDArray composite) {
-        if (statePrecision == StateCodec.Precision.FLOAT16) {
+        if (statePrecision == StatePrecision.FLOAT16) {
             return composite.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false).toFloatArray();
         }
         return composite.toFloatArray();
@@ -170,7 +176,7 @@ public final class Stylizer implements AutoCloseable {
 
     /** W_t: DIS straight from the 8-bit frames, or the flow module on tensors. */
     private NDArray flow(NDManager m, long[] nanos, RgbImage previous, RgbImage current, NDArray currentTensor) {
-        if (stages.get(ModelBundle.Module.FLOW) instanceof DisFlow dis) {
+        if (dis != null) {
             return timed(nanos, () -> dis.flow(m, previous, current));
         }
         return run(ModelBundle.Module.FLOW, nanos, toTensor(m, previous), currentTensor);
@@ -215,23 +221,15 @@ public final class Stylizer implements AutoCloseable {
         return new RgbImage(width, height, rgb);
     }
 
-    public Mode mode() {
-        return mode;
-    }
-
     public BundleSpec spec() {
         return spec;
     }
 
+    /** Releases every predictor, the DIS instances and the base manager, even when one close fails. */
     @Override
     public void close() {
-        for (AutoCloseable c : owned) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot release " + c + ": " + e.getMessage(), e);
-            }
-        }
-        base.close();
+        List<AutoCloseable> all = new ArrayList<>(owned);
+        all.add(base::close);
+        Closeables.closeAll(all);
     }
 }

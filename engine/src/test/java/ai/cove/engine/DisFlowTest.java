@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,7 @@ class DisFlowTest {
         RgbImage prev = SampleClip.generate(128, 96, 1, 0).get(0);
         RgbImage cur = shiftedRight(prev, 8);
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(4, 1)) {
-            NDArray flow = dis.apply(new NDList(Stylizer.toTensor(m, prev), Stylizer.toTensor(m, cur)));
+            NDArray flow = dis.flow(m, prev, cur);
             assertThat(flow.getShape().getShape()).containsExactly(1, 2, 24, 32);
             float[] u = flow.get(0, 0).toFloatArray();
             Arrays.sort(u);
@@ -49,23 +48,6 @@ class DisFlowTest {
                 Arrays.sort(u);
                 assertThat(u[u.length / 2]).isCloseTo(-8f / stride, org.assertj.core.data.Offset.offset(0.25f));
             }
-        }
-    }
-
-    @Test
-    void flowFromTheFramesEqualsFlowFromTheirTensors() {
-        RgbImage prev = SampleClip.generate(128, 96, 2, 3).get(0);
-        RgbImage cur = SampleClip.generate(128, 96, 2, 3).get(1);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); DisFlow dis = new DisFlow(2, 1)) {
-            float[] fromFrames = dis.flow(m, prev, cur).toFloatArray();
-            float[] fromTensors = dis.apply(new NDList(Stylizer.toTensor(m, prev), Stylizer.toTensor(m, cur)))
-                    .toFloatArray();
-            assertThat(fromFrames).hasSize(2 * 48 * 64).containsExactly(fromTensors);
-            float largest = 0f;
-            for (float v : fromFrames) {
-                largest = Math.max(largest, Math.abs(v));
-            }
-            assertThat(largest).isGreaterThan(0.1f); // the clip moves: the comparison is not of zeros
         }
     }
 }

@@ -15,7 +15,7 @@ class StateCodecTest {
         byte[] rgb = new byte[5 * 7 * 3];
         rgb[10] = 42;
         StreamState s = new StreamState(9, new RgbImage(5, 7, rgb), 2, 3, 4, f);
-        StreamState back = StateCodec.decode(StateCodec.encode(s));
+        StreamState back = StateCodec.decode(StateCodec.encode(s, StatePrecision.FLOAT32));
         assertThat(back.frames()).isEqualTo(9);
         assertThat(back.previous()).isEqualTo(s.previous());
         assertThat(back.composite()).containsExactly(f);
@@ -25,7 +25,7 @@ class StateCodecTest {
     @Test
     void perFrameStateWithoutCompositeRoundTrips() {
         StreamState s = new StreamState(1, RgbImage.blank(2, 2), 8, 1, 1, null);
-        assertThat(StateCodec.decode(StateCodec.encode(s)).hasComposite()).isFalse();
+        assertThat(StateCodec.decode(StateCodec.encode(s, StatePrecision.FLOAT32)).hasComposite()).isFalse();
     }
 
     @Test
@@ -41,8 +41,8 @@ class StateCodecTest {
             f[i] = (float) (r.nextGaussian() * 4);
         }
         StreamState s = new StreamState(3, RgbImage.blank(40, 40), 64, 10, 10, f);
-        byte[] full = StateCodec.encode(s, StateCodec.Precision.FLOAT32);
-        byte[] half = StateCodec.encode(s, StateCodec.Precision.FLOAT16);
+        byte[] full = StateCodec.encode(s, StatePrecision.FLOAT32);
+        byte[] half = StateCodec.encode(s, StatePrecision.FLOAT16);
         assertThat(full.length - half.length).isEqualTo(f.length * 2);
         float[] back = StateCodec.decode(half).composite();
         for (int i = 0; i < f.length; i++) {
@@ -68,7 +68,7 @@ class StateCodecTest {
     void storedBytesPredictsTheEncodedLength() {
         StreamState withComposite = new StreamState(2, RgbImage.blank(6, 4), 3, 2, 5, new float[30]);
         StreamState perFrame = new StreamState(2, RgbImage.blank(6, 4), 3, 2, 5, null);
-        for (StateCodec.Precision p : StateCodec.Precision.values()) {
+        for (StatePrecision p : StatePrecision.values()) {
             assertThat(StateCodec.storedBytes(withComposite, p)).isEqualTo(StateCodec.encode(withComposite, p).length);
             assertThat(StateCodec.storedBytes(perFrame, p)).isEqualTo(StateCodec.encode(perFrame, p).length);
         }

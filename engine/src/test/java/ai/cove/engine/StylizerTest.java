@@ -139,12 +139,12 @@ class StylizerTest {
 
     @Test
     void float16CarriedStateSurvivesTheCodecExactly() {
-        try (Stylizer half = Stylizer.builder(bundle, Mode.COHERENT).statePrecision(StateCodec.Precision.FLOAT16).build();
+        try (Stylizer half = Stylizer.builder(bundle, Mode.COHERENT).statePrecision(StatePrecision.FLOAT16).build();
              Stylizer full = Stylizer.create(bundle, Mode.COHERENT)) {
             StreamState rounded = half.step(null, inputs.get(0)).state();
             StreamState exact = full.step(null, inputs.get(0)).state();
             // what a restore from a checkpoint sees is exactly what the running stream carried
-            byte[] stored = StateCodec.encode(rounded, StateCodec.Precision.FLOAT16);
+            byte[] stored = StateCodec.encode(rounded, StatePrecision.FLOAT16);
             assertThat(StateCodec.decode(stored).composite()).containsExactly(rounded.composite());
             assertThat(rounded.composite()).isNotEqualTo(exact.composite());
             for (int i = 0; i < exact.composite().length; i++) {
@@ -182,11 +182,13 @@ class StylizerTest {
     @Test
     void precisionParsesAndAReducedVariantMustExist() {
         BundleSpec spec = BundleSpec.read(Fixture.bundleDir());
-        assertThat(ComputePrecision.resolve(null, Device.cpu(), spec)).isEqualTo(ComputePrecision.FLOAT32);
-        assertThat(ComputePrecision.resolve("BFloat16", Device.cpu(), spec)).isEqualTo(ComputePrecision.BFLOAT16);
-        assertThatThrownBy(() -> ComputePrecision.resolve("float16", Device.cpu(), spec))
+        assertThat(ComputePrecision.parse("float32").checkedFor(spec, Device.cpu())).isEqualTo(ComputePrecision.FLOAT32);
+        assertThat(ComputePrecision.parse("BFloat16").checkedFor(spec, Device.cpu())).isEqualTo(ComputePrecision.BFLOAT16);
+        assertThatThrownBy(() -> ComputePrecision.FLOAT16.checkedFor(spec, Device.cpu()))
                 .hasMessageContaining("no float16 variant").hasMessageContaining("--add-variant float16");
-        assertThatThrownBy(() -> ComputePrecision.resolve("int8", Device.cpu(), spec))
+        assertThatThrownBy(() -> ComputePrecision.parse("int8"))
                 .hasMessageContaining("use float32, bfloat16 or float16");
+        assertThat(StatePrecision.parse("float16")).isEqualTo(StatePrecision.FLOAT16);
+        assertThatThrownBy(() -> StatePrecision.parse("bfloat16")).hasMessageContaining("use float16 or float32");
     }
 }

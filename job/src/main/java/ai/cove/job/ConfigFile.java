@@ -3,6 +3,7 @@ package ai.cove.job;
 import ai.cove.engine.Mode;
 import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
 import ai.cove.operators.StreamLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,16 +63,8 @@ public final class ConfigFile {
                 .parallelism(n.path("parallelism").asInt(d.parallelism()))
                 .limits(limits)
                 .kafkaProperties(kafka)
-                .statePrecision(precision(n.path("state_precision").asText("float16")))
-                .precision(ComputePrecision.parse(n.path("precision").asText(d.precision())).label())
+                .statePrecision(StatePrecision.parse(n.path("state_precision").asText(d.statePrecision().label())))
+                .computePrecision(ComputePrecision.parse(n.path("precision").asText(d.computePrecision().label())))
                 .build();
-    }
-
-    private static StateCodec.Precision precision(String s) {
-        return switch (s) {
-            case "float16" -> StateCodec.Precision.FLOAT16;
-            case "float32" -> StateCodec.Precision.FLOAT32;
-            default -> throw new IllegalArgumentException("state_precision must be float16 or float32, got " + s);
-        };
     }
 }

@@ -9,7 +9,6 @@ import ai.cove.operators.Outputs;
 import ai.cove.operators.RawRecord;
 import ai.cove.operators.StylizedEvent;
 import java.util.HashSet;
-import java.util.Properties;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -35,14 +34,14 @@ public final class CoveJob {
     }
 
     /** {@code tap} sees the decoded frames before keyBy (tests inject failures there). */
-    static void build(StreamExecutionEnvironment env, JobConfig c, UnaryOperator<DataStream<FrameEvent>> tap) {
+    public static void build(StreamExecutionEnvironment env, JobConfig c, UnaryOperator<DataStream<FrameEvent>> tap) {
         var sourceBuilder = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(c.bootstrap())
                 .setTopics(c.inputTopic())
                 .setGroupId(c.groupId())
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new KafkaSerdes.RawIn())
-                .setProperties(withIsolation(c.kafkaProperties()));
+                .setProperties(KafkaClients.jobSource(c.kafkaProperties()));
         if (c.bounded()) {
             sourceBuilder.setBounded(OffsetsInitializer.latest()); // archive replay: stop at today's end
         }
@@ -54,7 +53,7 @@ public final class CoveJob {
                 .returns(TypeInformation.of(FrameEvent.class)).name("decode").uid("decode");
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(frames)
                 .keyBy(f -> f.videoId)
-                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.precision()))
+                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision()))
                 .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
                 .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));
@@ -66,25 +65,13 @@ public final class CoveJob {
 
     private static <T> KafkaSink<T> sink(JobConfig c, String name,
                                          org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> ser) {
-        Properties p = new Properties();
-        p.putAll(c.kafkaProperties());
-        // Must stay below the broker's transaction.max.timeout.ms (15 min by default).
-        p.putIfAbsent("transaction.timeout.ms", "600000");
-        p.putIfAbsent("max.request.size", String.valueOf(Math.max(1 << 20, c.limits().maxPayloadBytes() * 2)));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(c.bootstrap())
                 .setRecordSerializer(ser)
                 .setDeliveryGuarantee(c.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
                 .setTransactionalIdPrefix(c.groupId() + "-" + name)
-                .setKafkaProducerConfig(p)
+                .setKafkaProducerConfig(KafkaClients.jobSink(c.kafkaProperties()))
                 .build();
-    }
-
-    private static Properties withIsolation(Properties base) {
-        Properties p = new Properties();
-        p.putAll(base);
-        p.putIfAbsent("isolation.level", "read_committed");
-        return p;
     }
 
     /** Styles a frame may ask for: the bundles in the models folder plus the job's default. */

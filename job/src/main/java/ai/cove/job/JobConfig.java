@@ -1,8 +1,10 @@
 package ai.cove.job;
 
 import ai.cove.engine.Bundles;
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.Mode;
 import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
 import ai.cove.operators.StreamLimits;
 import java.io.Serializable;
 import java.util.Properties;
@@ -14,13 +16,14 @@ import java.util.Properties;
 public record JobConfig(String bootstrap, String inputTopic, String outputTopic, String deadLetterTopic,
                         String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
-                        boolean bounded, StateCodec.Precision statePrecision, String precision)
+                        boolean bounded, StatePrecision statePrecision,
+                        ComputePrecision computePrecision)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
-                StateCodec.Precision.FLOAT16, "float32");
+                StatePrecision.FLOAT16, ComputePrecision.FLOAT32);
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -37,8 +40,8 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         return "JobConfig[bootstrap=" + bootstrap + ", topics=" + inputTopic + "/" + outputTopic + "/" + deadLetterTopic
                 + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
-                + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision
-                + ", precision=" + precision + "]";
+                + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
+                + ", precision=" + computePrecision.label() + "]";
     }
 
     public Builder toBuilder() {
@@ -54,8 +57,8 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private int parallelism;
         private StreamLimits limits;
         private Properties kafkaProperties;
-        private StateCodec.Precision statePrecision;
-        private String precision;
+        private StatePrecision statePrecision;
+        private ComputePrecision computePrecision;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -73,7 +76,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             kafkaProperties = c.kafkaProperties;
             bounded = c.bounded;
             statePrecision = c.statePrecision;
-            precision = c.precision;
+            computePrecision = c.computePrecision;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -93,14 +96,13 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder limits(StreamLimits v) { limits = v; return this; }
         public Builder kafkaProperties(Properties v) { kafkaProperties = v; return this; }
         public Builder bounded(boolean v) { bounded = v; return this; }
-        public Builder statePrecision(StateCodec.Precision v) { statePrecision = v; return this; }
-        /** Compute precision of the networks: auto, float32, bfloat16 or float16 (see ComputePrecision). */
-        public Builder precision(String v) { precision = v; return this; }
+        public Builder statePrecision(StatePrecision v) { statePrecision = v; return this; }
+        public Builder computePrecision(ComputePrecision v) { computePrecision = v; return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
-                    statePrecision, precision);
+                    statePrecision, computePrecision);
         }
     }
 }

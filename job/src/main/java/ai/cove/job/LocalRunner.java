@@ -16,7 +16,7 @@ public final class LocalRunner {
         return env;
     }
 
-    static StreamExecutionEnvironment bareEnvironment(JobConfig c, String restorePath) {
+    public static StreamExecutionEnvironment bareEnvironment(JobConfig c, String restorePath) {
         Configuration conf = new Configuration();
         conf.setString("execution.checkpointing.interval", c.checkpointMillis() + " ms");
         conf.setString("execution.checkpointing.mode", "EXACTLY_ONCE");

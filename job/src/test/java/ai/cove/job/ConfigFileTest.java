@@ -21,8 +21,8 @@ class ConfigFileTest {
         assertThat(c.deadLetterTopic()).isEqualTo("dead-letters");
         assertThat(c.exactlyOnce()).isTrue();
         assertThat(c.limits().maxPixels()).isEqualTo(3840L * 2160);
-        assertThat(c.precision()).isEqualTo("float32");
-        assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StateCodec.Precision.FLOAT16);
+        assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.FLOAT32);
+        assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT16);
     }
 
     @Test
@@ -55,8 +55,8 @@ class ConfigFileTest {
         assertThat(c.checkpointMillis()).isEqualTo(750);
         assertThat(c.checkpointDir()).isEqualTo("file:///cp");
         assertThat(c.parallelism()).isEqualTo(4);
-        assertThat(c.precision()).isEqualTo("bfloat16");
-        assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StateCodec.Precision.FLOAT32);
+        assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.BFLOAT16);
+        assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT32);
         assertThat(c.limits().reorderWindow()).isEqualTo(3);
         assertThat(c.limits().gapTimeoutMillis()).isEqualTo(40);
         assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")

@@ -1,12 +1,16 @@
 package ai.cove.operators;
 
+import ai.cove.engine.Closeables;
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.Devices;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StreamState;
+import ai.cove.schemas.Codec;
 import ai.cove.engine.Stylizer;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
@@ -15,11 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -30,9 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The keyed coherent stylization operator: per video id it keeps F^o and the previous frame in
- * keyed state, restores sequence order within a bounded window, drops exact duplicates, gives up a
- * missing frame after a timeout, clears state at end-of-stream or after an idle TTL, and calls the
- * engine's step. Frames are emitted in sequence order per video.
+ * keyed state and calls the engine's step on frames in sequence order ({@link SequenceBuffer}
+ * restores the order, drops duplicates and gives up missing frames). State is cleared at
+ * end-of-stream, or when the video has been idle for the TTL (one idle timer per video, moved on
+ * every frame).
  */
 public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameEvent, StylizedEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(CoherentStylizeFunction.class);
@@ -41,16 +43,13 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final StreamLimits limits;
     private final String defaultStyle;
     private final Mode mode;
-    private final StateCodec.Precision precision;
-    private final String computePrecision;
+    private final StatePrecision precision;
+    private final ComputePrecision computePrecision;
 
+    private transient SequenceBuffer order;
     private transient ValueState<StreamState> stream;
     private transient ValueState<String> streamStyle;
-    private transient ValueState<Long> nextSeq;
-    private transient ValueState<Long> gapTimer;
-    private transient ValueState<Long> lastSeen;
-    private transient MapState<Long, FrameEvent> pending;
-    private transient MapState<Long, Boolean> givenUp;
+    private transient ValueState<Long> idleTimer;
 
     private transient Device device;
     private transient Map<String, ModelBundle> bundles;
@@ -66,7 +65,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient volatile long lastStateBytes;
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode,
-                                   StateCodec.Precision precision, String computePrecision) {
+                                   StatePrecision precision, ComputePrecision computePrecision) {
         this.limits = limits;
         this.defaultStyle = defaultStyle;
         this.mode = mode;
@@ -76,15 +75,11 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
 
     @Override
     public void open(OpenContext ctx) {
+        order = new SequenceBuffer(getRuntimeContext(), limits.reorderWindow(), limits.gapTimeoutMillis());
         stream = getRuntimeContext().getState(new ValueStateDescriptor<>("stream-state",
                 new StreamStateSerializer(precision)));
         streamStyle = getRuntimeContext().getState(new ValueStateDescriptor<>("style", String.class));
-        nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Long.class));
-        gapTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("gap-timer", Long.class));
-        lastSeen = getRuntimeContext().getState(new ValueStateDescriptor<>("last-seen", Long.class));
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", TypeInformation.of(Long.class),
-                TypeInformation.of(FrameEvent.class)));
-        givenUp = getRuntimeContext().getMapState(new MapStateDescriptor<>("given-up", Long.class, Boolean.class));
+        idleTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-timer", Long.class));
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         device = Devices.forWorker(subtask);
         bundles = new HashMap<>();
@@ -118,72 +113,58 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     @Override
     public void processElement(FrameEvent e, Context ctx, Collector<StylizedEvent> out) throws Exception {
         framesIn.inc();
-        long now = ctx.timerService().currentProcessingTime();
-        lastSeen.update(now);
-        ctx.timerService().registerProcessingTimeTimer(now + limits.idleTtlMillis());
-        long next = nextSeq.value() == null ? 0 : nextSeq.value();
-        if (e.seq < next && givenUp.contains(e.seq)) {
-            givenUp.remove(e.seq);
-            deadLetter(ctx, e, "validate", "frame " + e.seq + " arrived after its gap timeout ("
+        moveIdleTimer(ctx);
+        switch (order.offer(e)) {
+            case DUPLICATE -> duplicates.inc(); // idempotent: this (video, seq) was already taken
+            case GIVEN_UP -> deadLetter(ctx, e, "validate", "frame " + e.seq + " arrived after its gap timeout ("
                     + limits.gapTimeoutMillis() + " ms): the stream had already moved on");
-            return;
+            case TOO_FAR_AHEAD -> deadLetter(ctx, e, "validate", "seq " + e.seq + " is more than "
+                    + limits.reorderWindow() + " frames ahead of the next expected seq " + order.next());
+            case ACCEPTED -> drain(ctx, out);
         }
-        if (e.seq < next || pending.contains(e.seq)) {
-            duplicates.inc(); // idempotent: this (video, seq) was already taken
-            return;
-        }
-        if (e.seq - next > limits.reorderWindow()) {
-            deadLetter(ctx, e, "validate", "seq " + e.seq + " is more than " + limits.reorderWindow()
-                    + " frames ahead of the next expected seq " + next);
-            return;
-        }
-        pending.put(e.seq, e);
-        drain(next, ctx, out);
     }
 
-    /** Stylizes consecutive buffered frames from {@code next} on; arms the gap timer if a hole remains. */
-    private void drain(long next, Context ctx, Collector<StylizedEvent> out) throws Exception {
+    /** One idle timer per video: the previous one is deleted when a frame arrives. */
+    private void moveIdleTimer(Context ctx) throws Exception {
+        Long previous = idleTimer.value();
+        if (previous != null) {
+            ctx.timerService().deleteProcessingTimeTimer(previous);
+        }
+        long t = ctx.timerService().currentProcessingTime() + limits.idleTtlMillis();
+        ctx.timerService().registerProcessingTimeTimer(t);
+        idleTimer.update(t);
+    }
+
+    /** Stylizes the frames that are ready in order; arms the gap timer if some wait behind a hole. */
+    private void drain(Context ctx, Collector<StylizedEvent> out) throws Exception {
         FrameEvent e;
-        while ((e = pending.get(next)) != null) {
-            pending.remove(next);
-            next++;
-            nextSeq.update(next);
-            boolean ended = stylize(e, ctx, out);
-            if (ended) {
+        while ((e = order.pollNext()) != null) {
+            if (e.rejected ? e.endOfStream : stylize(e, ctx, out)) {
                 clearAll(ctx);
                 return;
             }
         }
-        if (!pending.isEmpty() && gapTimer.value() == null) {
-            long t = ctx.timerService().currentProcessingTime() + limits.gapTimeoutMillis();
-            gapTimer.update(t);
-            ctx.timerService().registerProcessingTimeTimer(t);
+        long gapTimer = order.armGapTimer(ctx.timerService().currentProcessingTime());
+        if (gapTimer >= 0) {
+            ctx.timerService().registerProcessingTimeTimer(gapTimer);
         }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StylizedEvent> out) throws Exception {
-        Long gap = gapTimer.value();
-        if (gap != null && gap == timestamp) {
-            gapTimer.clear();
-            if (!pending.isEmpty()) {
-                long first = Long.MAX_VALUE;
-                for (Long k : pending.keys()) {
-                    first = Math.min(first, k);
-                }
+        if (order.isGapTimer(timestamp)) {
+            long[] skipped = order.skipGap();
+            if (skipped != null) {
                 gaps.inc();
-                long from = nextSeq.value() == null ? 0 : nextSeq.value();
-                for (long s = from; s < first; s++) {
-                    givenUp.put(s, true);
-                }
-                LOG.warn("video {}: frames {}..{} never arrived, continuing at {}", ctx.getCurrentKey(), from,
-                        first - 1, first);
-                drain(first, ctx, out);
+                LOG.warn("video {}: frames {}..{} never arrived, continuing at {}", ctx.getCurrentKey(), skipped[0],
+                        skipped[1] - 1, skipped[1]);
+                drain(ctx, out);
             }
         }
-        Long seen = lastSeen.value();
-        if (seen != null && timestamp >= seen + limits.idleTtlMillis()) {
+        Long idle = idleTimer.value();
+        if (idle != null && idle == timestamp) {
             LOG.info("video {}: idle for {} ms, clearing its state", ctx.getCurrentKey(), limits.idleTtlMillis());
+            idleTimer.clear();
             clearAll(ctx);
         }
     }
@@ -222,24 +203,13 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     }
 
     static RgbImage decodePayload(FrameEvent e) {
-        if ("JPEG".equals(e.codec) && !endsWithJpegEoi(e.payload)) {
-            // libjpeg decodes a truncated file with a grey fill and only a warning: reject it here
-            throw new IllegalArgumentException("truncated JPEG: no end-of-image marker in " + e.payload.length + " bytes");
-        }
-        RgbImage img = "RAW_RGB24".equals(e.codec) ? new RgbImage(e.width, e.height, e.payload) : ImageCodec.decode(e.payload);
+        byte[] payload = e.payload();
+        RgbImage img = e.codec == Codec.RAW_RGB24 ? new RgbImage(e.width, e.height, payload) : ImageCodec.decode(payload);
         if (img.width() != e.width || img.height() != e.height) {
             throw new IllegalArgumentException("payload decodes to " + img.width() + "x" + img.height()
                     + " but the frame declares " + e.width + "x" + e.height);
         }
         return img;
-    }
-
-    private static boolean endsWithJpegEoi(byte[] p) {
-        int n = p.length;
-        while (n > 2 && p[n - 1] == 0) {
-            n--; // some encoders pad after EOI
-        }
-        return n >= 4 && (p[n - 2] & 0xff) == 0xFF && (p[n - 1] & 0xff) == 0xD9;
     }
 
     private static StylizedEvent toOutput(FrameEvent e, String style, Stylizer.Result r) {
@@ -259,34 +229,32 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
 
     private void deadLetter(Context ctx, FrameEvent e, String stage, String reason) {
         deadLetters.inc();
-        RawRecord origin = new RawRecord(e.videoId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                FrameCodec.encode(e), e.topic, e.partition, e.offset);
-        DeadLetterEvent d = DeadLetterEvent.of(origin, stage, reason);
+        DeadLetterEvent d = DeadLetterEvent.of(e.origin(), stage, reason);
         d.videoId = e.videoId;
         d.seq = e.seq;
         ctx.output(Outputs.DEAD_LETTERS, d);
     }
 
     private void clearAll(Context ctx) throws Exception {
-        List<Long> keys = new ArrayList<>();
-        pending.keys().forEach(keys::add);
-        if (!keys.isEmpty()) {
-            LOG.warn("video {}: dropping {} buffered frames at end of stream", ctx.getCurrentKey(), keys.size());
+        int dropped = order.clear();
+        if (dropped > 0) {
+            LOG.warn("video {}: dropping {} buffered frames at end of stream", ctx.getCurrentKey(), dropped);
+        }
+        Long idle = idleTimer.value();
+        if (idle != null) {
+            ctx.timerService().deleteProcessingTimeTimer(idle);
         }
         stream.clear();
         streamStyle.clear();
-        pending.clear();
-        givenUp.clear();
-        gapTimer.clear();
-        lastSeen.clear();
-        // nextSeq stays so that late duplicates of a finished stream are still recognised
+        idleTimer.clear();
     }
 
     @Override
     public void close() {
         if (stylizers != null) {
-            stylizers.values().forEach(Stylizer::close);
-            bundles.values().forEach(SharedModels::release);
+            List<AutoCloseable> all = new ArrayList<>(stylizers.values());
+            bundles.values().forEach(b -> all.add(() -> SharedModels.release(b)));
+            Closeables.closeAll(all);
         }
     }
 }

@@ -2,18 +2,17 @@ package ai.cove.operators;
 
 import ai.cove.schemas.Codec;
 import ai.cove.schemas.Frame;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Decodes Avro single-object frames and checks them against the limits; anything wrong goes to the
- * dead-letter side output with its reason, so the job never fails on input. Image payloads stay
- * encoded here: they are decoded where the model runs.
+ * dead-letter side output with its reason, so the job never fails on input. Every check that needs
+ * only the record's bytes is made here (including a truncated JPEG); image payloads stay encoded
+ * and are decoded where the model runs.
  */
 public class DecodeFunction extends ProcessFunction<RawRecord, FrameEvent> {
     private final StreamLimits limits;
@@ -26,42 +25,35 @@ public class DecodeFunction extends ProcessFunction<RawRecord, FrameEvent> {
 
     @Override
     public void processElement(RawRecord r, Context ctx, Collector<FrameEvent> out) {
-        String problem;
-        Frame f = null;
+        Frame f;
         try {
-            f = decode(r.value);
-            problem = validate(r, f);
-        } catch (InvalidFrame e) {
-            problem = e.getMessage();
-        }
-        if (problem != null) {
-            DeadLetterEvent d = DeadLetterEvent.of(r, "decode", problem);
-            if (f != null) {
-                d.videoId = f.getVideoId();
-                d.seq = f.getSeq();
-            }
-            ctx.output(Outputs.DEAD_LETTERS, d);
+            f = FrameCodec.decodeFrame(r.value);
+        } catch (FrameCodec.InvalidFrame e) {
+            ctx.output(Outputs.DEAD_LETTERS, DeadLetterEvent.of(r, "decode", e.getMessage()));
             return;
         }
-        out.collect(toEvent(r, f));
+        String problem = headerProblem(r, f);
+        boolean headerOk = problem == null;
+        if (headerOk) {
+            problem = payloadProblem(f);
+        }
+        if (problem == null) {
+            out.collect(FrameEvent.of(f, r));
+            return;
+        }
+        DeadLetterEvent d = DeadLetterEvent.of(r, "decode", problem);
+        d.videoId = f.getVideoId();
+        d.seq = f.getSeq();
+        ctx.output(Outputs.DEAD_LETTERS, d);
+        if (headerOk) {
+            // its video and seq are sound: the stream skips this frame at once instead of waiting
+            // for it until the gap timeout
+            out.collect(FrameEvent.rejected(f, r));
+        }
     }
 
-    static Frame decode(byte[] value) throws InvalidFrame {
-        if (value == null || value.length == 0) {
-            throw new InvalidFrame("empty record value: expected an Avro single-object encoded Frame");
-        }
-        try {
-            return Frame.getDecoder().decode(value);
-        } catch (BadHeaderException e) {
-            throw new InvalidFrame("not Avro single-object encoding (no C3 01 header): " + e.getMessage());
-        } catch (MissingSchemaException e) {
-            throw new InvalidFrame("unknown Avro schema fingerprint: " + e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidFrame("corrupt Avro Frame: " + e);
-        }
-    }
-
-    private String validate(RawRecord r, Frame f) {
+    /** What is wrong with the record's identity and size, or null. */
+    private String headerProblem(RawRecord r, Frame f) {
         if (r.key == null) {
             return "null Kafka key: the key must be the video id";
         }
@@ -79,12 +71,20 @@ public class DecodeFunction extends ProcessFunction<RawRecord, FrameEvent> {
             return "frame of " + f.getWidth() + "x" + f.getHeight() + " exceeds the limit of " + limits.maxPixels()
                     + " pixels";
         }
+        return null;
+    }
+
+    /** What is wrong with the payload or the requested style, or null. */
+    private String payloadProblem(Frame f) {
         int bytes = f.getPayload().remaining();
         if (bytes == 0) {
             return "empty payload";
         }
         if (bytes > limits.maxPayloadBytes()) {
             return "payload of " + bytes + " bytes exceeds the limit of " + limits.maxPayloadBytes();
+        }
+        if (f.getCodec() == Codec.JPEG && !endsWithJpegEoi(f.getPayload())) {
+            return "truncated JPEG: no end-of-image marker in " + bytes + " bytes";
         }
         if (f.getCodec() == Codec.RAW_RGB24 && bytes != f.getWidth() * f.getHeight() * 3) {
             return "RAW_RGB24 payload of " + bytes + " bytes does not match " + f.getWidth() + "x" + f.getHeight();
@@ -95,29 +95,17 @@ public class DecodeFunction extends ProcessFunction<RawRecord, FrameEvent> {
         return null;
     }
 
-    private static FrameEvent toEvent(RawRecord r, Frame f) {
-        FrameEvent e = new FrameEvent();
-        e.videoId = f.getVideoId();
-        e.seq = f.getSeq();
-        e.ptsMicros = f.getPtsMicros();
-        e.width = f.getWidth();
-        e.height = f.getHeight();
-        e.codec = f.getCodec().name();
-        byte[] payload = new byte[f.getPayload().remaining()];
-        f.getPayload().get(payload);
-        e.payload = payload;
-        e.style = f.getStyle();
-        e.endOfStream = f.getEndOfStream();
-        e.topic = r.topic;
-        e.partition = r.partition;
-        e.offset = r.offset;
-        return e;
-    }
-
-    /** A record that cannot become a frame. */
-    static final class InvalidFrame extends Exception {
-        InvalidFrame(String message) {
-            super(message);
+    /**
+     * A JPEG must end with its end-of-image marker: libjpeg decodes a truncated file with a grey
+     * fill and only a warning, so the check is made here, on the bytes, before any decoding.
+     */
+    static boolean endsWithJpegEoi(ByteBuffer payload) {
+        ByteBuffer p = payload.duplicate();
+        int start = p.position();
+        int n = p.limit();
+        while (n - start > 2 && p.get(n - 1) == 0) {
+            n--; // some encoders pad after EOI
         }
+        return n - start >= 4 && (p.get(n - 2) & 0xff) == 0xFF && (p.get(n - 1) & 0xff) == 0xD9;
     }
 }

@@ -1,21 +1,61 @@
 package ai.cove.operators;
 
-import ai.cove.schemas.Codec;
+import ai.cove.schemas.DeadLetter;
 import ai.cove.schemas.Frame;
 import ai.cove.schemas.StylizedFrame;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.MissingSchemaException;
 
-/** Avro single-object encoding of the job's records at its Kafka edges. */
+/**
+ * The Avro edge of the job: single-object encoding and decoding of every record cove puts on or
+ * reads from Kafka (Frame in, StylizedFrame and DeadLetter out).
+ */
 public final class FrameCodec {
     private FrameCodec() {
     }
 
-    public static byte[] encode(FrameEvent e) {
-        Frame f = Frame.newBuilder().setVideoId(e.videoId).setSeq(e.seq).setPtsMicros(e.ptsMicros)
-                .setWidth(e.width).setHeight(e.height).setCodec(Codec.valueOf(e.codec))
-                .setPayload(ByteBuffer.wrap(e.payload)).setStyle(e.style).setEndOfStream(e.endOfStream).build();
+    /** A record value that is not the Frame it should be; the message says what is wrong. */
+    public static final class InvalidFrame extends Exception {
+        InvalidFrame(String message) {
+            super(message);
+        }
+    }
+
+    public static Frame decodeFrame(byte[] value) throws InvalidFrame {
+        if (value == null || value.length == 0) {
+            throw new InvalidFrame("empty record value: expected an Avro single-object encoded Frame");
+        }
+        try {
+            return Frame.getDecoder().decode(value);
+        } catch (BadHeaderException e) {
+            throw new InvalidFrame("not Avro single-object encoding (no C3 01 header): " + e.getMessage());
+        } catch (MissingSchemaException e) {
+            throw new InvalidFrame("unknown Avro schema fingerprint: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidFrame("corrupt Avro Frame: " + e);
+        }
+    }
+
+    public static StylizedFrame decodeStylized(byte[] value) {
+        try {
+            return StylizedFrame.getDecoder().decode(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a StylizedFrame: " + e.getMessage(), e);
+        }
+    }
+
+    public static DeadLetter decodeDeadLetter(byte[] value) {
+        try {
+            return DeadLetter.getDecoder().decode(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a DeadLetter: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] encode(Frame f) {
         return bytes(() -> Frame.getEncoder().encode(f));
     }
 
@@ -28,12 +68,12 @@ public final class FrameCodec {
     }
 
     public static byte[] encode(DeadLetterEvent d) {
-        ai.cove.schemas.DeadLetter f = ai.cove.schemas.DeadLetter.newBuilder()
+        DeadLetter f = DeadLetter.newBuilder()
                 .setKey(d.key == null ? null : ByteBuffer.wrap(d.key))
                 .setValue(d.value == null ? null : ByteBuffer.wrap(d.value))
                 .setTopic(d.topic == null ? "" : d.topic).setPartition(d.partition).setOffset(d.offset)
                 .setStage(d.stage).setReason(d.reason).setVideoId(d.videoId).setSeq(d.seq).build();
-        return bytes(() -> ai.cove.schemas.DeadLetter.getEncoder().encode(f));
+        return bytes(() -> DeadLetter.getEncoder().encode(f));
     }
 
     private interface Encoding {

@@ -30,9 +30,9 @@ final class SharedModels {
     private SharedModels() {
     }
 
-    static synchronized ModelBundle acquire(String style, Device device, String precision) {
+    static synchronized ModelBundle acquire(String style, Device device, ComputePrecision precision) {
         BundleSpec spec = Bundles.find(style);
-        ComputePrecision p = ComputePrecision.resolve(precision, device, spec);
+        ComputePrecision p = precision.checkedFor(spec, device);
         Key key = new Key(spec.dir().toAbsolutePath().normalize().toString(), device.toString(), p);
         Entry e = MODELS.computeIfAbsent(key, k -> new Entry(ModelBundle.load(spec, device, p)));
         e.users++;

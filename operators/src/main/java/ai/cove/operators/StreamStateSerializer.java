@@ -1,6 +1,7 @@
 package ai.cove.operators;
 
 import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StreamState;
 import java.io.IOException;
 import java.util.Objects;
@@ -17,9 +18,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * never mutated after it is built, so copies share it.
  */
 public final class StreamStateSerializer extends TypeSerializer<StreamState> {
-    private final StateCodec.Precision precision;
+    private final StatePrecision precision;
 
-    public StreamStateSerializer(StateCodec.Precision precision) {
+    public StreamStateSerializer(StatePrecision precision) {
         this.precision = Objects.requireNonNull(precision);
     }
 
@@ -100,13 +101,13 @@ public final class StreamStateSerializer extends TypeSerializer<StreamState> {
 
     /** Records the write precision; every stored state names its own precision, so any old one reads. */
     public static final class Snapshot implements TypeSerializerSnapshot<StreamState> {
-        private StateCodec.Precision precision;
+        private StatePrecision precision;
 
         public Snapshot() {
             // for Flink's reflective restore
         }
 
-        Snapshot(StateCodec.Precision precision) {
+        Snapshot(StatePrecision precision) {
             this.precision = precision;
         }
 
@@ -122,7 +123,7 @@ public final class StreamStateSerializer extends TypeSerializer<StreamState> {
 
         @Override
         public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
-            precision = StateCodec.Precision.valueOf(in.readUTF());
+            precision = StatePrecision.valueOf(in.readUTF());
         }
 
         @Override

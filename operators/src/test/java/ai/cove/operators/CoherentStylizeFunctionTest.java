@@ -2,10 +2,14 @@ package ai.cove.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.Mode;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
+import ai.cove.schemas.Codec;
+import ai.cove.schemas.Frame;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -28,7 +32,7 @@ class CoherentStylizeFunctionTest {
     @BeforeEach
     void open() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16, "float32")),
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StatePrecision.FLOAT16, ComputePrecision.FLOAT32)),
                 e -> e.videoId, Types.STRING);
         harness.open();
     }
@@ -39,20 +43,7 @@ class CoherentStylizeFunctionTest {
     }
 
     static FrameEvent frame(String video, long seq) {
-        RgbImage img = RgbImage.blank(40, 24);
-        for (int i = 0; i < img.rgb().length; i++) {
-            img.rgb()[i] = (byte) (i * 3 + seq * 5);
-        }
-        FrameEvent e = new FrameEvent();
-        e.videoId = video;
-        e.seq = seq;
-        e.ptsMicros = seq * 40_000;
-        e.width = 40;
-        e.height = 24;
-        e.codec = "PNG";
-        e.payload = ImageCodec.encodePng(img);
-        e.topic = "frames";
-        return e;
+        return TestFrames.event(TestFrames.png(video, seq));
     }
 
     private void send(FrameEvent e) throws Exception {
@@ -93,43 +84,36 @@ class CoherentStylizeFunctionTest {
     @Test
     void corruptPayloadIsDeadLetteredAndTheStreamGoesOn() throws Exception {
         send(frame("a", 0));
-        FrameEvent bad = frame("a", 1);
-        bad.payload = java.util.Arrays.copyOf(bad.payload, 20);
-        send(bad);
+        Frame good = TestFrames.png("a", 1);
+        Frame bad = TestFrames.withPayload(good, Codec.PNG, java.util.Arrays.copyOf(good.getPayload().array(), 20));
+        send(TestFrames.event(bad));
         send(frame("a", 2));
         assertThat(outputs()).containsExactly("a:0", "a:2");
         assertThat(deadLetters()).singleElement().satisfies(d -> {
             assertThat(d.seq).isEqualTo(1);
             assertThat(d.stage).isEqualTo("stylize");
             assertThat(d.reason).contains("not a decodable image");
-            assertThat(DecodeFunction.decode(d.value).getSeq()).isEqualTo(1);
+            assertThat(d.value).isEqualTo(FrameCodec.encode(bad)); // the original record, byte for byte
         });
     }
 
     @Test
-    void jpegCutAfterItsHeaderIsRejectedAsTruncated() throws Exception {
-        FrameEvent f = frame("a", 0);
-        f.codec = "JPEG";
-        byte[] jpeg = ImageCodec.encodeJpeg(RgbImage.blank(40, 24), 90);
-        f.payload = java.util.Arrays.copyOf(jpeg, jpeg.length - 20);
-        send(f);
-        assertThat(outputs()).isEmpty();
-        assertThat(deadLetters()).singleElement().satisfies(d -> assertThat(d.reason).contains("truncated JPEG"));
-        FrameEvent ok = frame("a", 1);
-        ok.codec = "JPEG";
-        ok.payload = jpeg;
-        send(ok);
-        assertThat(outputs()).containsExactly("a:1");
+    void aFrameRejectedAtDecodeIsSkippedAtOnceWithoutASecondDeadLetter() throws Exception {
+        harness.setProcessingTime(0);
+        send(frame("a", 0));
+        send(FrameEvent.rejected(TestFrames.png("a", 1), TestFrames.record(TestFrames.png("a", 1))));
+        send(frame("a", 2));
+        assertThat(outputs()).containsExactly("a:0", "a:2"); // no gap timeout needed
+        assertThat(deadLetters()).isEmpty(); // DecodeFunction wrote it
+        assertThat(harness.extractOutputValues().get(1).meanMask).isBetween(0.0, 1.0); // Net1 went on
     }
 
     @Test
     void dimensionChangeMidStreamAndFarFutureSeqAreDeadLettered() throws Exception {
         send(frame("a", 0));
-        FrameEvent resized = frame("a", 1);
-        RgbImage big = RgbImage.blank(48, 24);
-        resized.width = 48;
-        resized.payload = ImageCodec.encodePng(big);
-        send(resized);
+        Frame resized = Frame.newBuilder(TestFrames.png("a", 1)).setWidth(48)
+                .setPayload(java.nio.ByteBuffer.wrap(ImageCodec.encodePng(RgbImage.blank(48, 24)))).build();
+        send(TestFrames.event(resized));
         send(frame("a", 500));
         assertThat(deadLetters()).extracting(d -> d.reason)
                 .anySatisfy(r -> assertThat(r).contains("dimension change"))
@@ -156,10 +140,9 @@ class CoherentStylizeFunctionTest {
     @Test
     void endOfStreamClearsTheFeatureStateButStillRecognisesDuplicates() throws Exception {
         send(frame("a", 0));
-        FrameEvent last = frame("a", 1);
-        last.endOfStream = true;
-        send(last);
+        send(TestFrames.event(Frame.newBuilder(TestFrames.png("a", 1)).setEndOfStream(true).build()));
         assertThat(harness.numKeyedStateEntries()).isLessThanOrEqualTo(1); // only next-seq is kept
+        assertThat(harness.numProcessingTimeTimers()).isZero(); // the idle timer went with it
         send(frame("a", 1));
         assertThat(outputs()).containsExactly("a:0", "a:1");
     }
@@ -168,11 +151,17 @@ class CoherentStylizeFunctionTest {
     void idleStreamStateIsClearedAfterTheTtlAndTheNextFrameStartsWithNet0() throws Exception {
         harness.setProcessingTime(0);
         send(frame("a", 0));
-        int entriesWhileActive = harness.numKeyedStateEntries();
-        harness.setProcessingTime(LIMITS.idleTtlMillis() + 1);
-        assertThat(harness.numKeyedStateEntries()).isLessThan(entriesWhileActive);
+        harness.setProcessingTime(10);
         send(frame("a", 1));
-        assertThat(harness.extractOutputValues().get(1).meanMask).isNaN(); // F^o was cleared: Net0 again
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1); // one idle timer, moved by each frame
+        harness.setProcessingTime(LIMITS.idleTtlMillis() + 1); // idle since the first frame, not the second
+        assertThat(outputs()).containsExactly("a:0", "a:1");
+        int entriesWhileActive = harness.numKeyedStateEntries();
+        harness.setProcessingTime(LIMITS.idleTtlMillis() + 11);
+        assertThat(harness.numKeyedStateEntries()).isLessThan(entriesWhileActive);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+        send(frame("a", 2));
+        assertThat(harness.extractOutputValues().get(2).meanMask).isNaN(); // F^o was cleared: Net0 again
     }
 
     @Test
@@ -185,7 +174,7 @@ class CoherentStylizeFunctionTest {
         harness.close();
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StateCodec.Precision.FLOAT16, "float32")),
+                new KeyedProcessOperator<>(new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StatePrecision.FLOAT16, ComputePrecision.FLOAT32)),
                 e -> e.videoId, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();

@@ -2,6 +2,8 @@ package ai.cove.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.cove.schemas.Codec;
+import ai.cove.schemas.Frame;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +15,11 @@ import org.junit.jupiter.api.Test;
 
 class DecodeFunctionTest {
 
-    private static List<String> reasons(RawRecord... records) throws Exception {
+    /** The decode function's main output and dead-letter reasons for the records. */
+    private record Outcome(List<FrameEvent> events, List<String> reasons) {
+    }
+
+    private static Outcome decode(RawRecord... records) throws Exception {
         try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
                 new DecodeFunction(new StreamLimits(1000, 10_000, 8, 1000, 1000), Set.of("candy"))))) {
             h.open();
@@ -21,33 +27,34 @@ class DecodeFunctionTest {
                 h.processElement(new StreamRecord<>(r));
             }
             var q = h.getSideOutput(Outputs.DEAD_LETTERS);
-            return q == null ? List.of() : q.stream().map(s -> s.getValue().reason).collect(Collectors.toList());
+            return new Outcome(h.extractOutputValues(),
+                    q == null ? List.of() : q.stream().map(s -> s.getValue().reason).collect(Collectors.toList()));
         }
     }
 
-    private static RawRecord record(FrameEvent e) {
-        return new RawRecord(e.videoId.getBytes(StandardCharsets.UTF_8), FrameCodec.encode(e), "frames", 0, 7);
+    private static List<String> reasons(RawRecord... records) throws Exception {
+        return decode(records).reasons();
     }
 
-    private static FrameEvent ok() {
-        FrameEvent e = CoherentStylizeFunctionTest.frame("v", 3);
-        e.payload = new byte[] {1, 2, 3};
-        return e;
+    private static List<FrameEvent> events(RawRecord... records) throws Exception {
+        return decode(records).events();
+    }
+
+    private static Frame ok() {
+        return TestFrames.withPayload(TestFrames.png("v", 3), Codec.PNG, new byte[] {1, 2, 3});
+    }
+
+    private static Frame.Builder okBuilder() {
+        return Frame.newBuilder(ok());
     }
 
     @Test
     void validFramePassesAndBadOnesAreDeadLetteredWithReasons() throws Exception {
-        FrameEvent neg = ok();
-        neg.seq = -1;
-        FrameEvent bomb = ok();
-        bomb.width = 100_000;
-        bomb.height = 100_000;
-        FrameEvent style = ok();
-        style.style = "picasso";
-        FrameEvent big = ok();
-        big.payload = new byte[2000];
-        FrameEvent raw = ok();
-        raw.codec = "RAW_RGB24";
+        Frame neg = okBuilder().setSeq(-1).build();
+        Frame bomb = okBuilder().setWidth(100_000).setHeight(100_000).build();
+        Frame style = okBuilder().setStyle("picasso").build();
+        Frame big = TestFrames.withPayload(ok(), Codec.PNG, new byte[2000]);
+        Frame raw = TestFrames.withPayload(ok(), Codec.RAW_RGB24, new byte[] {1, 2, 3});
         RawRecord nullKey = record(ok());
         nullKey.key = null;
         RawRecord wrongKey = record(ok());
@@ -65,6 +72,36 @@ class DecodeFunctionTest {
                 .anySatisfy(r -> assertThat(r).contains("null Kafka key"))
                 .anySatisfy(r -> assertThat(r).contains("differs from video_id"))
                 .anySatisfy(r -> assertThat(r).contains("empty record value"));
+    }
+
+    @Test
+    void aJpegCutShortIsRejectedFromItsBytesAndAWholeOnePasses() throws Exception {
+        byte[] jpeg = ai.cove.engine.ImageCodec.encodeJpeg(ai.cove.engine.RgbImage.blank(40, 24), 90);
+        Frame whole = TestFrames.withPayload(TestFrames.png("v", 0), Codec.JPEG, jpeg);
+        Frame cut = TestFrames.withPayload(whole, Codec.JPEG, java.util.Arrays.copyOf(jpeg, jpeg.length - 20));
+        Frame padded = TestFrames.withPayload(whole, Codec.JPEG, java.util.Arrays.copyOf(jpeg, jpeg.length + 3));
+        assertThat(reasons(record(whole), record(padded))).isEmpty();
+        assertThat(reasons(record(cut))).singleElement().satisfies(r -> assertThat(r).contains("truncated JPEG"));
+        // the stream still takes its seq: a seq-only stand-in goes on, without the bytes
+        assertThat(events(record(cut))).singleElement().satisfies(e -> {
+            assertThat(e.rejected).isTrue();
+            assertThat(e.seq).isZero();
+            assertThat(e.record).isNull();
+        });
+    }
+
+    @Test
+    void onlyRecordsWithASoundVideoAndSeqStandInForTheirFrame() throws Exception {
+        Frame neg = okBuilder().setSeq(-1).build();
+        Frame big = TestFrames.withPayload(ok(), Codec.PNG, new byte[2000]);
+        assertThat(events(record(neg))).isEmpty();
+        assertThat(events(record(big))).singleElement().satisfies(e -> assertThat(e.rejected).isTrue());
+        assertThat(events(record(TestFrames.png("v", 3)))).singleElement()
+                .satisfies(e -> assertThat(e.rejected).isFalse());
+    }
+
+    private static RawRecord record(Frame f) {
+        return TestFrames.record(f);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StreamState;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -26,7 +27,7 @@ class StreamStateSerializerTest {
     @Test
     void roundTripsThroughFlinkViewsAtTheConfiguredPrecision() throws IOException {
         StreamState s = sample();
-        for (StateCodec.Precision p : StateCodec.Precision.values()) {
+        for (StatePrecision p : StatePrecision.values()) {
             StreamStateSerializer ser = new StreamStateSerializer(p);
             DataOutputSerializer out = new DataOutputSerializer(64);
             ser.serialize(s, out);
@@ -44,7 +45,7 @@ class StreamStateSerializerTest {
 
     @Test
     void copyBetweenViewsKeepsTheBytes() throws IOException {
-        StreamStateSerializer ser = new StreamStateSerializer(StateCodec.Precision.FLOAT16);
+        StreamStateSerializer ser = new StreamStateSerializer(StatePrecision.FLOAT16);
         DataOutputSerializer first = new DataOutputSerializer(64);
         ser.serialize(sample(), first);
         DataOutputSerializer second = new DataOutputSerializer(64);
@@ -54,15 +55,15 @@ class StreamStateSerializerTest {
 
     @Test
     void snapshotRestoresTheWritePrecisionAndAcceptsOlderPrecisions() throws IOException {
-        TypeSerializerSnapshot<StreamState> written = new StreamStateSerializer(StateCodec.Precision.FLOAT16)
+        TypeSerializerSnapshot<StreamState> written = new StreamStateSerializer(StatePrecision.FLOAT16)
                 .snapshotConfiguration();
         DataOutputSerializer out = new DataOutputSerializer(64);
         TypeSerializerSnapshot.writeVersionedSnapshot(out, written);
         TypeSerializerSnapshot<StreamState> read = TypeSerializerSnapshot.readVersionedSnapshot(
                 new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
         TypeSerializer<StreamState> restored = read.restoreSerializer();
-        assertThat(restored).isEqualTo(new StreamStateSerializer(StateCodec.Precision.FLOAT16));
-        var compat = new StreamStateSerializer(StateCodec.Precision.FLOAT32).snapshotConfiguration()
+        assertThat(restored).isEqualTo(new StreamStateSerializer(StatePrecision.FLOAT16));
+        var compat = new StreamStateSerializer(StatePrecision.FLOAT32).snapshotConfiguration()
                 .resolveSchemaCompatibility(read);
         assertThat(compat.isCompatibleAsIs()).isTrue(); // every stored state names its own precision
     }

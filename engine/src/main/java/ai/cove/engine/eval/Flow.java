@@ -1,9 +1,8 @@
 package ai.cove.engine.eval;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_32FC2;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2GRAY;
-import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
+import ai.cove.engine.ImageOps;
 import ai.cove.engine.RgbImage;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ public record Flow(int width, int height, float[] uv) {
         try (PointerScope scope = new PointerScope()) {
             DenseOpticalFlow df = opencv_optflow.createOptFlow_DeepFlow();
             Mat flow = new Mat();
-            df.calc(gray(from), gray(to), flow);
+            df.calc(ImageOps.grey(from), ImageOps.grey(to), flow);
             return fromMat(flow);
         }
     }
@@ -63,14 +62,6 @@ public record Flow(int width, int height, float[] uv) {
                 throw new IllegalStateException("cannot write flow file " + flo);
             }
         }
-    }
-
-    private static Mat gray(RgbImage img) {
-        Mat rgb = new Mat(img.height(), img.width(), org.bytedeco.opencv.global.opencv_core.CV_8UC3);
-        rgb.data().put(img.rgb());
-        Mat g = new Mat();
-        cvtColor(rgb, g, COLOR_RGB2GRAY);
-        return g;
     }
 
     private static Flow fromMat(Mat m) {

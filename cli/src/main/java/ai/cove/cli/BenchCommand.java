@@ -1,0 +1,244 @@
+package ai.cove.cli;
+
+import ai.cove.engine.BundleSpec;
+import ai.cove.engine.Bundles;
+import ai.cove.engine.ComputePrecision;
+import ai.cove.engine.Devices;
+import ai.cove.engine.Mode;
+import ai.cove.engine.ModelBundle;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.SampleClip;
+import ai.cove.engine.StateCodec;
+import ai.cove.engine.StatePrecision;
+import ai.cove.engine.StreamState;
+import ai.cove.engine.StreamRun;
+import ai.cove.engine.Stylizer;
+import ai.cove.engine.eval.Timing;
+import ai.cove.job.JobConfig;
+import ai.cove.job.LocalRunner;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.flink.core.execution.JobClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cove bench}: every figure measured in one run and reported as ratios: coherent vs
+ * per-frame fps, the model's GFLOP/s vs a plain convolution and matmul on the same threads, Kafka +
+ * Flink pipeline vs direct throughput, p50/p99 latency in at-least-once mode, F^o state bytes.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure speed ratios; append them to a report.")
+public final class BenchCommand implements Callable<Integer> {
+    private static final int ROUNDS = 3;
+    @Option(names = "--size", split = ",", defaultValue = "640x360", converter = FrameSize.Converter.class,
+            description = "frame sizes WxH (default: ${DEFAULT-VALUE})")
+    List<FrameSize> sizes;
+
+    @Option(names = "--frames", defaultValue = "30", description = "frames per measurement (default: ${DEFAULT-VALUE})")
+    int frames;
+
+    @Option(names = "--style", defaultValue = Bundles.DEFAULT_STYLE)
+    String style;
+
+    @Option(names = "--pipeline", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "also measure the Kafka + Flink pipeline (default: on)")
+    boolean pipeline;
+
+    @Option(names = "--out", defaultValue = "out/bench.md",
+            description = "write the Markdown report here (default: ${DEFAULT-VALUE}); paste it into docs/BENCHMARKS.md")
+    Path out;
+
+    @Option(names = "--versus", description = "A/B: a second bundle timed in this run, alternating with --style")
+    String versus;
+
+    @Mixin
+    PrecisionOption precision;
+
+    @Option(names = "--versus-precision", converter = Converters.ComputePrecisionConverter.class,
+            description = "precision of the --versus bundle (default: --precision)")
+    ComputePrecision versusPrecision;
+
+    @Option(names = "--streams", description = "also measure S streams: the job at parallelism S vs direct stylize on S "
+            + "threads, cores/S libtorch threads each (default: one per core; 1 to skip)")
+    Integer streams;
+
+    @Override
+    public Integer call() throws Exception {
+        BundleSpec spec = Bundles.find(style);
+        Device dev = Devices.resolve("auto");
+        ComputePrecision prec = precision.resolve(dev, spec);
+        StringBuilder md = new StringBuilder();
+        md.append("\n## ").append(LocalDate.now()).append(": `cove bench --size ").append(sizes.stream().map(FrameSize::toString).collect(java.util.stream.Collectors.joining(",")))
+                .append(" --frames ").append(frames).append(" --style ").append(style).append(" --precision ")
+                .append(precision.precision.label()).append("`\n\n")
+                .append(String.format(Locale.ROOT, "Machine: %d cores, device %s, bundle %s in %s.%n%n",
+                        Runtime.getRuntime().availableProcessors(), dev, spec.name(), prec.label()));
+        double[] reference = new double[2];
+        md.append("| size | per-frame fps (model) | coherent fps (model) | coherent / per-frame | per-frame fps (end to end) "
+                + "| coherent fps (end to end) | model GFLOP/s | vs conv | vs matmul | F^o state fp32 / fp16 |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        double gflopsNet0 = spec.json().path("gflops").path("net0").asDouble(Double.NaN);
+        double directFps = 0;
+        List<RgbImage> pipelineFrames = null;
+        try (ModelBundle bundle = ModelBundle.load(spec, dev, prec)) {
+            for (FrameSize size : sizes) {
+                List<RgbImage> clip = SampleClip.generate(size.width(), size.height(), frames, 0);
+                // Speed on a shared machine drifts by up to 2x within minutes: interleave the
+                // reference, per-frame and coherent runs in rounds and compare the sums.
+                double[] pf = new double[2];
+                double[] co = new double[2];
+                Arrays.fill(reference, 0); // per size; the note below names the last size's
+                List<RgbImage> part = clip.subList(0, Math.max(3, clip.size() / ROUNDS));
+                for (int round = 0; round < ROUNDS; round++) {
+                    Timing.Reference r = Timing.reference(dev, prec);
+                    double[] ref = {r.convGflops(), r.matmulGflops()};
+                    double[] a = timeMode(bundle, Mode.PER_FRAME, part);
+                    double[] b = timeMode(bundle, Mode.COHERENT, part);
+                    for (int k = 0; k < 2; k++) {
+                        reference[k] += ref[k] / ROUNDS;
+                        pf[k] += a[k] / ROUNDS;
+                        co[k] += b[k] / ROUNDS;
+                    }
+                }
+                double modelGflops = gflopsNet0 * (RgbImage.roundUp(size.width(), 16) * RgbImage.roundUp(size.height(), 16)) / (640.0 * 368)
+                        * pf[0];
+                long[] stateBytes = stateBytes(bundle, clip.get(0));
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.1f | **%.0f%%** | **%.0f%%** | %.2f MB / %.2f MB |%n",
+                        size, pf[0], co[0], co[0] / pf[0], pf[1], co[1], modelGflops, 100 * modelGflops / reference[0],
+                        100 * modelGflops / reference[1], stateBytes[0] / 1e6, stateBytes[1] / 1e6));
+                if (pipelineFrames == null) {
+                    pipelineFrames = clip;
+                    directFps = co[1];
+                }
+            }
+            md.append(String.format(Locale.ROOT, "%nReference on the same threads (mean of the rounds): %s 3x3 conv 64->64 at "
+                    + "160x90: %.1f GFLOP/s; %s matmul 2048^2: %.1f GFLOP/s. Per-frame, coherent and reference runs are "
+                    + "interleaved in %d rounds.%n", prec.label(), reference[0], prec.label(), reference[1], ROUNDS));
+            if (versus != null) {
+                BundleSpec b = Bundles.find(versus);
+                ComputePrecision bPrecision = versusPrecision != null ? versusPrecision : precision.precision;
+                md.append(versusSection(bundle, b, bPrecision.checkedFor(b, dev), pipelineFrames));
+            }
+            if (pipeline) {
+                md.append(pipelineSection(bundle, pipelineFrames, directFps));
+                int s = streams != null ? streams : Runtime.getRuntime().availableProcessors();
+                if (s > 1) {
+                    md.append(PipelineBench.scalingSection(bundle, pipelineFrames, s));
+                }
+            }
+        }
+        System.out.println(md);
+        if (out != null) {
+            Reports.write(out, md);
+        }
+        return 0;
+    }
+
+    /** Same-run A/B of two bundles: three alternating rounds of both modes, model fps ratios B/A. */
+    private static String versusSection(ModelBundle ma, BundleSpec b, ComputePrecision pb, List<RgbImage> clip) {
+        BundleSpec a = ma.spec();
+        ComputePrecision pa = ma.precision();
+        double[][] sums = new double[2][2];
+        try (ModelBundle mb = ModelBundle.load(b, ma.device(), pb)) {
+            for (int round = 0; round < 3; round++) {
+                for (int which = 0; which < 2; which++) {
+                    ModelBundle m = which == 0 ? ma : mb;
+                    sums[which][0] += timeMode(m, Mode.PER_FRAME, clip)[0];
+                    sums[which][1] += timeMode(m, Mode.COHERENT, clip)[0];
+                }
+            }
+        }
+        return String.format(Locale.ROOT, "%nA/B in this run (3 alternating rounds, model fps): %s (%s) per-frame %.2f, "
+                + "coherent %.2f; %s (%s) per-frame %.2f, coherent %.2f; ratio B/A per-frame **%.3f**, coherent **%.3f**.%n",
+                a.name(), pa.label(), sums[0][0] / 3, sums[0][1] / 3, b.name(), pb.label(), sums[1][0] / 3, sums[1][1] / 3,
+                sums[1][0] / sums[0][0], sums[1][1] / sums[0][1]);
+    }
+
+    /** {model fps, end-to-end fps} over the clip, after the warm-up. */
+    private static double[] timeMode(ModelBundle bundle, Mode mode, List<RgbImage> clip) {
+        Timing.Speed speed = Timing.speed(bundle, mode, clip);
+        return new double[] {speed.modelFps(), speed.wallFps()};
+    }
+
+    private static long[] stateBytes(ModelBundle bundle, RgbImage frame) {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState st = s.step(null, frame).state();
+            return new long[] {StateCodec.encode(st, StatePrecision.FLOAT32).length,
+                    StateCodec.encode(st, StatePrecision.FLOAT16).length};
+        }
+    }
+
+    /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
+    private String pipelineSection(ModelBundle bundle, List<RgbImage> clip, double directFps) throws Exception {
+        BundleSpec spec = bundle.spec();
+        double pipelineFps = PipelineBench.pipeline(bundle, clip, 1);
+        // direct again right after the pipeline: on a shared machine speed drifts within a run
+        double directAfter = timeMode(bundle, Mode.COHERENT, clip)[1];
+        double direct = (directFps + directAfter) / 2;
+        Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
+            JobConfig base = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(spec.dir().toString())
+                    .computePrecision(bundle.precision()).checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
+
+            String latency = latencyAt(base, clip, "light", Math.max(0.3, 0.3 * directFps))
+                    + latencyAt(base, clip, "busy", Math.max(0.5, 0.7 * directFps));
+            return String.format(Locale.ROOT, "%nPipeline (in-process Kafka + Flink MiniCluster, %dx%d, %d frames, after a "
+                    + PipelineBench.JOB_WARM_UP_FRAMES + "-frame warm-up video, direct stylize after "
+                    + Timing.WARM_UP_FRAMES + " frames and the earlier rounds): "
+                    + "exactly-once steady-state throughput %.2f fps vs direct coherent stylize %.2f fps "
+                    + "(mean of %.2f before and %.2f after): **%.2f**.%n%n"
+                    + "At-least-once latency (broker append of the input to broker append of the output), paced input:%n%n"
+                    + "| load | input fps | p50 ms | p99 ms | model ms (mean) | p50 - model ms |%n|---|---|---|---|---|---|%n%s",
+                    clip.get(0).width(), clip.get(0).height(), clip.size(), pipelineFps, direct, directFps, directAfter, pipelineFps / direct,
+                    latency);
+        }
+    }
+
+    /**
+     * One at-least-once run with input paced at {@code fps}; a table row. At light load the gap
+     * between latency and model time is the pipeline's own cost (Kafka hops, JPEG, Flink); at busy
+     * load queueing behind earlier frames adds to it.
+     */
+    private static String latencyAt(JobConfig base, List<RgbImage> clip, String load, double fps) throws Exception {
+        String in = "lat-" + load + "-in";
+        String outTopic = "lat-" + load + "-out";
+        JobConfig alo = base.toBuilder().topics(in, outTopic, "lat-" + load + "-dead").groupId("bench-" + load)
+                .exactlyOnce(false).build();
+        Topics.ensure(alo.bootstrap(), new Properties(), 1, in, outTopic, alo.deadLetterTopic());
+        JobClient job = LocalRunner.start(alo, null);
+        // one frame through first, so that job start-up and partition assignment are not timed
+        PipelineBench.send(alo, List.of("warm-up"), clip.subList(0, 1), 0);
+        FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, 1, Duration.ofMinutes(5));
+        Map<String, Long> sentAt = PipelineBench.send(alo, List.of("bench"), clip, fps);
+        var latOut = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, clip.size() + 1,
+                Duration.ofMinutes(10)).stream().filter(r -> "bench".contentEquals(FrameTopics.stylized(r).getVideoId())).toList();
+        job.cancel().get();
+        double[] lat = latOut.stream().mapToDouble(r -> r.timestamp() - sentAt.get("bench/" + FrameTopics.stylized(r).getSeq()))
+                .sorted().toArray();
+        double model = latOut.stream().mapToDouble(r -> FrameTopics.stylized(r).getModelMillis()).average().orElse(Double.NaN);
+        double p50 = percentile(lat, 0.5);
+        return String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.0f | %.0f |%n", load, fps, p50,
+                percentile(lat, 0.99), model, p50 - model);
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+}

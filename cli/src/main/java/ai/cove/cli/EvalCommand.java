@@ -1,0 +1,254 @@
+package ai.cove.cli;
+
+import ai.cove.engine.BundleSpec;
+import ai.cove.engine.Bundles;
+import ai.cove.engine.ComputePrecision;
+import ai.cove.engine.Devices;
+import ai.cove.engine.ImageCodec;
+import ai.cove.engine.ImageOps;
+import ai.cove.engine.Mode;
+import ai.cove.engine.ModelBundle;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.StreamState;
+import ai.cove.engine.StreamRun;
+import ai.cove.engine.Stylizer;
+import ai.cove.engine.VideoSource;
+import ai.cove.engine.eval.EvalReport;
+import ai.cove.engine.eval.EvalRow;
+import ai.cove.engine.eval.EvalRow.Method;
+import ai.cove.engine.eval.GroundTruth;
+import ai.cove.engine.eval.ResultsCsv;
+import ai.cove.engine.eval.Sharpness;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cove eval}: per-frame vs coherent on every clip and style: e_stab (Eq. 8), sharpness, fps;
+ * writes a Table-1-shaped Markdown table, a CSV, and PNG plots.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Stability (e_stab), sharpness and speed of per-frame vs coherent stylization.")
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--clips", required = true, split = ",",
+            description = "clips (video files or frame folders) or folders of clips, comma-separated")
+    List<Path> clips;
+
+    @Option(names = "--styles", split = ",", description = "bundles to evaluate (default: all in models/)")
+    List<String> styles;
+
+    @Option(names = "--out", defaultValue = "out/eval", description = "output folder (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--max-frames", defaultValue = "20", description = "frames per clip (default: ${DEFAULT-VALUE})")
+    int maxFrames;
+
+    @Option(names = "--max-width", defaultValue = "640", description = "downscale wider clips (default: ${DEFAULT-VALUE})")
+    int maxWidth;
+
+    @Option(names = "--cache", defaultValue = ".cache/flow", description = "ground-truth flow cache")
+    Path cache;
+
+    @Mixin
+    PrecisionOption precision;
+
+    @Option(names = "--device", defaultValue = "auto")
+    String device;
+
+    @Option(names = "--constant-mask", split = ",", paramLabel = "M",
+            description = "diagnostic: also run coherent mode with the mask sub-network replaced by a constant M "
+                    + "in [0,1] (comma-separated): shows how much stability the learned mask leaves and what a "
+                    + "higher M costs in sharpness")
+    List<Float> constantMasks = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+        List<Method> constant = constantMasks.stream().map(Method::constantMask).toList(); // checks the range
+        Files.createDirectories(out);
+        List<Path> clipPaths = listClips();
+        List<String> styleNames = styles != null ? styles : Bundles.available();
+        if (styleNames.isEmpty()) {
+            throw new IllegalArgumentException("no bundles in " + Bundles.modelsDir() + " and no --styles given");
+        }
+        Device dev = Devices.resolve(device);
+        List<EvalRow> rows = new ArrayList<>();
+        Map<String, List<RgbImage>> inputs = new LinkedHashMap<>();
+        Map<String, GroundTruth> truths = new LinkedHashMap<>();
+        for (Path clip : clipPaths) {
+            String name = clip.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+            List<RgbImage> frames = readFrames(clip);
+            if (frames.size() < 2) {
+                throw new IllegalArgumentException("clip " + clip + " has fewer than 2 frames");
+            }
+            RgbImage f0 = frames.get(0);
+            Path flowCache = cache.resolve(name + "-" + f0.width() + "x" + f0.height());
+            try (ProgressBar bar = bar("flow " + name, frames.size() - 1)) {
+                truths.put(name, GroundTruth.of(clip, frames, flowCache, bar::step));
+            }
+            inputs.put(name, frames);
+            rows.add(new EvalRow(name, "-", Method.INPUT, truths.get(name).pairErrors(frames), meanSharpness(frames),
+                    0, 0, List.of()));
+        }
+        // Per-frame output depends on the encoder and decoder only: bundles that share those files (a
+        // run's snapshots, mask variants of one style network) reuse it instead of stylizing again.
+        Map<String, EvalRow> perFrame = new HashMap<>();
+        for (String style : styleNames) {
+            BundleSpec spec = Bundles.find(style);
+            try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec))) {
+                String styleNetwork = styleNetworkDigest(bundle);
+                for (var e : inputs.entrySet()) {
+                    EvalRow pf = perFrame.computeIfAbsent(styleNetwork + "/" + e.getKey(), k -> run(
+                            Stylizer.builder(bundle, Mode.PER_FRAME), Method.PER_FRAME, e.getKey(), e.getValue(),
+                            truths.get(e.getKey())));
+                    rows.add(pf.as(spec.name()));
+                    rows.add(run(Stylizer.builder(bundle, Mode.COHERENT), Method.COHERENT, e.getKey(),
+                            e.getValue(), truths.get(e.getKey())));
+                    for (Method m : constant) {
+                        Stylizer.Builder builder = Stylizer.builder(bundle, Mode.COHERENT)
+                                .replace(ModelBundle.Module.MASK, in -> constantMask(in.get(0), m.constantMask()));
+                        rows.add(run(builder, m, e.getKey(), e.getValue(), truths.get(e.getKey())));
+                    }
+                }
+            }
+        }
+        writeReport(rows, truths);
+        System.out.println(Files.readString(out.resolve("table.md")));
+        System.out.println("wrote " + out.toAbsolutePath() + " (table.md, results.csv, estab_*.png, improvement.png, crops_*.png)");
+        return 0;
+    }
+
+    /** Identifies a bundle's style network: its encoder and decoder files in the precision used. */
+    private static String styleNetworkDigest(ModelBundle bundle) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (ModelBundle.Module module : List.of(ModelBundle.Module.ENCODER, ModelBundle.Module.DECODER)) {
+                md.update(Files.readAllBytes(bundle.spec().modulePath(module, bundle.precision())));
+            }
+            return HexFormat.of().formatHex(md.digest()) + "/" + bundle.precision().label();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
+    }
+
+    /** A mask of one value over the feature grid, in the frame's NDManager. */
+    private static NDArray constantMask(NDArray features, float m) {
+        Shape f = features.getShape();
+        return features.getManager().full(new Shape(f.get(0), 1, f.get(2), f.get(3)), m);
+    }
+
+    private EvalRow run(Stylizer.Builder builder, Method method, String clip, List<RgbImage> frames, GroundTruth truth) {
+        List<RgbImage> outputs = new ArrayList<>();
+        StreamRun.Totals t;
+        try (Stylizer s = builder.build();
+             ProgressBar bar = bar(s.spec().name() + " " + method.label() + " " + clip, frames.size())) {
+            s.step(null, frames.get(0)); // warm-up, not timed
+            t = StreamRun.all(s, frames, r -> {
+                outputs.add(r.image());
+                bar.step();
+            });
+        }
+        return new EvalRow(clip, builder.spec().name(), method, truth.pairErrors(outputs), meanSharpness(outputs),
+                t.modelFps(), t.wallFps(), outputs);
+    }
+
+    private static double meanSharpness(List<RgbImage> frames) {
+        return frames.stream().mapToDouble(Sharpness::index).average().orElse(0);
+    }
+
+    private List<RgbImage> readFrames(Path clip) {
+        Path source = Files.isDirectory(clip.resolve("frames")) ? clip.resolve("frames") : clip;
+        try (VideoSource src = VideoSource.open(source)) {
+            return src.take(maxFrames).stream().map(f -> ImageOps.fitWidth(f, maxWidth)).toList();
+        }
+    }
+
+    private List<Path> listClips() throws IOException {
+        List<Path> found = new ArrayList<>();
+        for (Path p : clips) {
+            if (isClip(p)) {
+                found.add(p);
+            } else if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    s.filter(this::isClip).sorted().forEach(found::add);
+                }
+            } else {
+                throw new IllegalArgumentException("--clips: " + p + " is neither a clip nor a folder of clips");
+            }
+        }
+        if (found.isEmpty()) {
+            throw new IllegalArgumentException("no clips (video files or frame folders) in " + clips);
+        }
+        return found;
+    }
+
+    /** A video file, or a folder holding frames directly or in a frames/ subfolder. */
+    private boolean isClip(Path p) {
+        if (Files.isRegularFile(p)) {
+            return p.toString().toLowerCase(Locale.ROOT).matches(".*\\.(mp4|mov|mkv|avi|webm)$");
+        }
+        if (Files.isDirectory(p.resolve("frames"))) {
+            return true;
+        }
+        try (Stream<Path> s = Files.list(p)) {
+            return s.anyMatch(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static ProgressBar bar(String task, long max) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII).build();
+    }
+
+    /** results.csv, table.md, e_stab curves, the improvement histogram and crops, in --out. */
+    private void writeReport(List<EvalRow> rows, Map<String, GroundTruth> truths) throws IOException {
+        EvalReport report = new EvalReport(rows);
+        Files.writeString(out.resolve("results.csv"), ResultsCsv.format(rows));
+        Files.writeString(out.resolve("table.md"), report.table(List.copyOf(truths.keySet()),
+                truths.values().iterator().next().source()));
+        Map<String, double[]> improvement = new LinkedHashMap<>();
+        for (EvalRow pf : rows) {
+            if (!pf.method().equals(Method.PER_FRAME)) {
+                continue;
+            }
+            EvalRow co = report.find(pf.clip(), pf.style(), Method.COHERENT);
+            Map<String, double[]> lines = new LinkedHashMap<>();
+            lines.put("input", report.find(pf.clip(), "-", Method.INPUT).pairErrors());
+            lines.put("per-frame", pf.pairErrors());
+            lines.put("coherent", co.pairErrors());
+            Charts.lines(out.resolve("estab_" + pf.clip() + "_" + pf.style() + ".png"),
+                    "e_stab per frame pair: " + pf.clip() + ", " + pf.style(), "e_stab", lines);
+            improvement.merge(pf.style(), EvalReport.improvement(pf, co), EvalCommand::concat);
+            ImageCodec.write(out.resolve("crops_" + pf.clip() + "_" + pf.style() + ".png"), EvalReport.crops(pf, co));
+        }
+        Charts.histogram(out.resolve("improvement.png"),
+                "per-pair improvement 1 - e_stab(coherent)/e_stab(per-frame)", "improvement", improvement);
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

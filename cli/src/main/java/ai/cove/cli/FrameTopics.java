@@ -1,0 +1,98 @@
+package ai.cove.cli;
+
+import ai.cove.engine.ImageCodec;
+import ai.cove.job.KafkaClients;
+import ai.cove.engine.RgbImage;
+import ai.cove.operators.FrameCodec;
+import ai.cove.schemas.Codec;
+import ai.cove.schemas.Frame;
+import ai.cove.schemas.StylizedFrame;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Producing input frames to Kafka and reading committed output back: ingest, export, demo, tests. */
+public final class FrameTopics {
+    private FrameTopics() {
+    }
+
+    /** An input frame as the job expects it: JPEG payload, key = video id. */
+    public static Frame jpegFrame(String videoId, long seq, double fps, RgbImage image, boolean last) {
+        return Frame.newBuilder().setVideoId(videoId).setSeq(seq).setPtsMicros(Math.round(seq * 1e6 / fps))
+                .setWidth(image.width()).setHeight(image.height()).setCodec(Codec.JPEG)
+                .setPayload(ByteBuffer.wrap(ImageCodec.encodeJpeg(image, 92))).setEndOfStream(last).build();
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Properties clientProps) {
+        return new KafkaProducer<>(KafkaClients.producer(bootstrap, clientProps), new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    /** Sends a frame keyed by its video id; the future completes with the broker's acknowledgement. */
+    public static java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+            KafkaProducer<byte[], byte[]> producer, String topic, Frame f) {
+        return producer.send(new ProducerRecord<>(topic, f.getVideoId().getBytes(StandardCharsets.UTF_8),
+                FrameCodec.encode(f)));
+    }
+
+    /** Committed records of a topic, read from the beginning until none arrived for {@code idle}. */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrap, Properties clientProps,
+                                                                     String topic, Duration idle) {
+        return read(bootstrap, clientProps, topic, Integer.MAX_VALUE, idle, null);
+    }
+
+    /** Committed records of a topic once at least {@code count} are there; fails after {@code timeout}. */
+    public static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String bootstrap, Properties clientProps,
+                                                                      String topic, int count, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> out = read(bootstrap, clientProps, topic, count, timeout, timeout);
+        if (out.size() < count) {
+            throw new IllegalStateException("only " + out.size() + " of " + count + " committed records in topic "
+                    + topic + " after " + timeout);
+        }
+        return out;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, Properties clientProps, String topic,
+                                                             int count, Duration idle, Duration timeout) {
+        Properties p = KafkaClients.committedReader(bootstrap, clientProps, "cove-reader-" + UUID.randomUUID());
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        long start = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            long quietSince = System.nanoTime();
+            while (out.size() < count && System.nanoTime() - quietSince < idle.toNanos()
+                    && (timeout == null || System.nanoTime() - start < timeout.toNanos())) {
+                var batch = c.poll(Duration.ofMillis(200));
+                if (!batch.isEmpty()) {
+                    batch.forEach(out::add);
+                    if (timeout == null) {
+                        quietSince = System.nanoTime();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    public static StylizedFrame stylized(ConsumerRecord<byte[], byte[]> r) {
+        return FrameCodec.decodeStylized(r.value());
+    }
+
+    /** The JPEG of a stylized frame, decoded. */
+    public static RgbImage image(StylizedFrame f) {
+        byte[] jpeg = new byte[f.getJpeg().remaining()];
+        f.getJpeg().duplicate().get(jpeg);
+        return ImageCodec.decode(jpeg);
+    }
+
+}

@@ -1,0 +1,186 @@
+package ai.cove.cli;
+
+import ai.cove.engine.Mode;
+import ai.cove.engine.ModelBundle;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.StreamState;
+import ai.cove.engine.StreamRun;
+import ai.cove.engine.Stylizer;
+import ai.cove.engine.eval.Timing;
+import ai.cove.job.JobConfig;
+import ai.cove.job.LocalRunner;
+import ai.cove.schemas.Frame;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * Throughput of the Kafka + Flink job against direct stylize on the same frames, measured the same
+ * way: every stylizing worker first warms up on frames of the clip's size (the first calls of each
+ * TorchScript module at a new size are profiled and compiled, ~1 s each), then the clip's frames are
+ * timed. With several streams, the job runs at parallelism S (one video per subtask) and direct
+ * stylize on S threads, each worker with cores/S libtorch intra-op threads: the deployment the
+ * README recommends for many streams, measured against its direct equivalent.
+ */
+final class PipelineBench {
+    /**
+     * The job's warm-up video is longer: when a job starts, its Java code (Kafka clients, Flink
+     * runtime, serializers) is not yet JIT-compiled, and the C1/C2 compiler threads took ~13% of
+     * both cores during a 30-frame run after a 3-frame warm-up (per-thread CPU, docs/BENCHMARKS.md),
+     * preempting libtorch's workers. Direct stylize's Java path is compiled by then (the earlier
+     * rounds run it). A long-running job pays this once.
+     */
+    static final int JOB_WARM_UP_FRAMES = 15;
+
+    private PipelineBench() {
+    }
+
+    /** Result of one measurement: frames per second over all streams, intra-op threads per worker. */
+    record Throughput(double fps, int threadsPerWorker) {
+    }
+
+    /** Multi-stream section: pipeline at parallelism {@code streams} vs direct stylize on as many threads. */
+    static String scalingSection(ModelBundle bundle, List<RgbImage> clip, int streams) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int perWorker = Math.max(1, cores / streams);
+        int before = JniUtils.getNumThreads();
+        // libtorch applies this to every thread at its first parallel op: the workers made below
+        JniUtils.setNumThreads(perWorker);
+        try {
+            Throughput d0 = direct(bundle, clip, streams);
+            double pipeline = pipeline(bundle, clip, streams);
+            Throughput d1 = direct(bundle, clip, streams);
+            double direct = (d0.fps() + d1.fps()) / 2;
+            return String.format(Locale.ROOT, "%nScaling (%d streams of %dx%d, %d frames each; the job at parallelism %d, "
+                    + "direct stylize on %d threads; %d libtorch intra-op thread(s) per worker, as the workers saw it): "
+                    + "exactly-once pipeline %.2f fps vs direct %.2f fps (mean of %.2f before and %.2f after): **%.2f**.%n",
+                    streams, clip.get(0).width(), clip.get(0).height(), clip.size(), streams, streams,
+                    d0.threadsPerWorker(), pipeline, direct, d0.fps(), d1.fps(), pipeline / direct);
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+    }
+
+    /** Coherent stylize of the clip on {@code workers} fresh threads at once, one Stylizer each. */
+    static Throughput direct(ModelBundle bundle, List<RgbImage> clip, int workers) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        CyclicBarrier start = new CyclicBarrier(workers + 1);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                done.add(pool.submit(() -> {
+                    try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+                        Timing.warmUp(s, clip);
+                        int threads = JniUtils.getNumThreads();
+                        start.await();
+                        StreamRun.all(s, clip, r -> { });
+                        return threads;
+                    }
+                }));
+            }
+            start.await();
+            long t0 = System.nanoTime();
+            int threads = 0;
+            for (Future<Integer> f : done) {
+                threads = f.get();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Throughput(workers * clip.size() / seconds, threads);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Steady-state throughput of the exactly-once job at {@code parallelism}: one warm-up video per
+     * subtask, then one timed video per subtask; frames per second between the first and the last
+     * timed output. One input partition keeps the warm-up videos ahead of the timed ones.
+     */
+    static double pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism) throws Exception {
+        Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
+            JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
+                    .style(bundle.spec().dir().toString()).computePrecision(bundle.precision())
+                    .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString())
+                    .topics("bench-in", "bench-out", "bench-dead").groupId("bench").parallelism(parallelism)
+                    .bounded(true).build();
+            Topics.ensure(c.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
+            send(c, idsOnDistinctSubtasks("warm-up-", parallelism), warmUpVideo(clip), 0);
+            List<String> timed = idsOnDistinctSubtasks("bench-", parallelism);
+            send(c, timed, clip, 0);
+            LocalRunner.start(c, null).getJobExecutionResult().get();
+            long[] at = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2))
+                    .stream().filter(r -> timed.contains(FrameTopics.stylized(r).getVideoId().toString()))
+                    .mapToLong(r -> r.timestamp()).sorted().toArray();
+            if (at.length != timed.size() * clip.size()) {
+                throw new IllegalStateException("the bench job wrote " + at.length + " timed frames, expected "
+                        + timed.size() * clip.size());
+            }
+            return (at.length - 1) / Math.max(1e-3, (at[at.length - 1] - at[0]) / 1e3);
+        }
+    }
+
+    /** The job's warm-up video: JOB_WARM_UP_FRAMES frames of the clip's size, the clip repeated if short. */
+    static List<RgbImage> warmUpVideo(List<RgbImage> clip) {
+        List<RgbImage> video = new ArrayList<>();
+        for (int i = 0; i < JOB_WARM_UP_FRAMES; i++) {
+            video.add(clip.get(i % clip.size()));
+        }
+        return video;
+    }
+
+    /** One video id per subtask of a keyed operator at {@code parallelism} (Flink's key-group assignment). */
+    static List<String> idsOnDistinctSubtasks(String prefix, int parallelism) {
+        int maxParallelism = KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
+        String[] ids = new String[parallelism];
+        int found = 0;
+        for (int i = 0; found < parallelism; i++) {
+            String id = prefix + i;
+            int subtask = KeyGroupRangeAssignment.assignKeyToParallelOperator(id, maxParallelism, parallelism);
+            if (ids[subtask] == null) {
+                ids[subtask] = id;
+                found++;
+            }
+        }
+        return List.of(ids);
+    }
+
+    /**
+     * Sends the clip as one video per id, frames interleaved across the videos; paced at {@code fps}
+     * frames per second per video when positive. Returns "id/seq" -> broker timestamp.
+     */
+    static Map<String, Long> send(JobConfig c, List<String> videoIds, List<RgbImage> clip, double fps)
+            throws Exception {
+        Map<String, Long> at = new HashMap<>();
+        Map<String, Future<RecordMetadata>> acks = new HashMap<>();
+        try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties())) {
+            Pacer pacer = new Pacer(fps);
+            for (int i = 0; i < clip.size(); i++) {
+                pacer.awaitTurn(i);
+                for (String id : videoIds) {
+                    Frame e = FrameTopics.jpegFrame(id, i, 25, clip.get(i), i == clip.size() - 1);
+                    acks.put(id + "/" + i, FrameTopics.send(p, c.inputTopic(), e));
+                }
+            }
+            p.flush();
+            for (var e : acks.entrySet()) {
+                at.put(e.getKey(), e.getValue().get().timestamp());
+            }
+        }
+        return at;
+    }
+}

@@ -1,0 +1,145 @@
+package ai.cove.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.cove.engine.ImageCodec;
+import ai.cove.engine.RgbImage;
+import ai.cove.engine.SampleClip;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI commands end to end on generated frames and the engine's tiny fixture bundle. */
+class CliTest {
+    static final String BUNDLE = Path.of(System.getProperty("cove.repo", "..")).resolve(
+            "engine/src/test/resources/fixture/tiny-bundle").toString();
+
+    @TempDir
+    static Path tmp;
+    static Path frames;
+
+    @BeforeAll
+    static void writeFrames() throws Exception {
+        frames = Files.createDirectories(tmp.resolve("clips/generated"));
+        List<RgbImage> clip = SampleClip.generate(93, 61, 6, 0); // odd size on purpose
+        for (int i = 0; i < clip.size(); i++) {
+            ImageCodec.write(frames.resolve(String.format("f%03d.png", i)), clip.get(i));
+        }
+    }
+
+    private static int run(String... args) {
+        return Main.commandLine().execute(args);
+    }
+
+    @Test
+    void stylizeWritesEveryFrameAtInputSizeInBothModesWithTheSameFirstFrame() throws Exception {
+        Path a = tmp.resolve("coherent");
+        Path b = tmp.resolve("per-frame");
+        assertThat(run("stylize", "--input", frames.toString(), "--output", a.toString(), "--style", BUNDLE,
+                "--report", tmp.resolve("a.json").toString(), "--video", tmp.resolve("a.mp4").toString())).isZero();
+        assertThat(run("stylize", "--input", frames.toString(), "--output", b.toString(), "--style", BUNDLE,
+                "--mode", "per-frame", "--report", tmp.resolve("b.json").toString())).isZero();
+        for (int i = 0; i < 6; i++) {
+            RgbImage img = ImageCodec.read(a.resolve(String.format("%05d.png", i)));
+            assertThat(img.width()).isEqualTo(93);
+            assertThat(img.height()).isEqualTo(61);
+        }
+        assertThat(Files.exists(a.resolve("00006.png"))).isFalse();
+        assertThat(ImageCodec.read(a.resolve("00000.png"))).isEqualTo(ImageCodec.read(b.resolve("00000.png")));
+        assertThat(ImageCodec.read(a.resolve("00003.png"))).isNotEqualTo(ImageCodec.read(b.resolve("00003.png")));
+        assertThat(Files.size(tmp.resolve("a.mp4"))).isGreaterThan(0);
+        JsonNode rep = new ObjectMapper().readTree(tmp.resolve("a.json").toFile());
+        for (String field : List.of("frames", "width", "height", "mode", "style", "device", "seconds_model",
+                "seconds_total", "mean_mask")) {
+            assertThat(rep.has(field)).as(field).isTrue();
+        }
+        assertThat(rep.get("frames").asInt()).isEqualTo(6);
+        assertThat(rep.get("mode").asText()).isEqualTo("coherent");
+        assertThat(rep.get("mean_mask").asDouble()).isBetween(0.0, 1.0);
+        assertThat(new ObjectMapper().readTree(tmp.resolve("b.json").toFile()).get("mean_mask").isNull()).isTrue();
+    }
+
+    @Test
+    void stylizeFailsWithAClearMessageForAnUnknownStyle() {
+        assertThat(run("stylize", "--input", frames.toString(), "--output", tmp.resolve("x").toString(),
+                "--style", "no-such-style")).isEqualTo(1);
+    }
+
+    @Test
+    void evalWritesTableCsvAndPlots() throws Exception {
+        Path out = tmp.resolve("eval");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "5",
+                "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString())).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(4); // header, input, per-frame, coherent
+        assertThat(csv.get(2)).contains(",per-frame,");
+        assertThat(csv.get(3)).contains(",coherent,");
+        assertThat(Files.readString(out.resolve("table.md"))).contains("ratio coherent / per-frame");
+        for (String png : List.of("estab_generated_tiny.png", "improvement.png", "crops_generated_tiny.png")) {
+            assertThat(Files.size(out.resolve(png))).as(png).isGreaterThan(1000);
+        }
+        assertThat(Files.list(tmp.resolve("flow-cache/generated-93x61")).count()).isEqualTo(8); // 4 pairs x 2 flows
+    }
+
+    @Test
+    void evalReusesPerFrameResultsOfBundlesWithTheSameStyleNetwork() throws Exception {
+        Path copy = tmp.resolve("tiny-copy");
+        try (var files = Files.list(Path.of(BUNDLE))) {
+            Files.createDirectories(copy);
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(copy.resolve("bundle.json").toFile());
+        new ObjectMapper().writeValue(copy.resolve("bundle.json").toFile(), json.put("name", "tiny-copy"));
+        Path out = tmp.resolve("eval-reuse");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE + "," + copy,
+                "--max-frames", "4", "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString())).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(6); // header, input, tiny per-frame + coherent, tiny-copy per-frame + coherent
+        // reused, not re-measured: even the timings are the same
+        assertThat(csv.get(4).replace("tiny-copy", "tiny")).isEqualTo(csv.get(2));
+        assertThat(csv.get(5)).startsWith("generated,tiny-copy,coherent,");
+    }
+
+    @Test
+    void evalWithConstantMasksAddsRowsAndMZeroIsThePerFrameOutput() throws Exception {
+        Path out = tmp.resolve("eval-constant");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "5",
+                "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString(),
+                "--constant-mask", "0,1")).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(6);
+        String perFrame = csv.get(2).split(",")[3];
+        assertThat(csv.get(4)).contains(",coherent M=0.00,");
+        assertThat(csv.get(4).split(",")[3]).isEqualTo(perFrame); // F^o = F: the per-frame frames exactly
+        assertThat(csv.get(5)).contains(",coherent M=1.00,");
+        assertThat(csv.get(5).split(",")[3]).isNotEqualTo(perFrame);
+        assertThat(Files.readString(out.resolve("table.md"))).contains("| tiny | coherent M=1.00 |");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE,
+                "--out", out.toString(), "--constant-mask", "1.5")).isNotZero();
+    }
+
+    @Test
+    void benchWritesEveryMeasuredRatioIncludingThePipelineAndAnAbComparison() throws Exception {
+        Path report = tmp.resolve("bench.md");
+        Files.writeString(report, "# earlier\n");
+        assertThat(run("bench", "--size", "64x48", "--frames", "4", "--style", BUNDLE, "--versus", BUNDLE,
+                "--versus-precision", "bfloat16", "--streams", "2", "--out", report.toString())).isZero();
+        String md = Files.readString(report);
+        assertThat(md).doesNotContain("# earlier").contains("`cove bench --size 64x48 --frames 4"); // replaced, not appended
+        assertThat(md).containsPattern("\\| 64x48 \\| [0-9.]+ \\| [0-9.]+ \\| \\*\\*[0-9.]+\\*\\*");
+        assertThat(md).containsPattern("tiny \\(float32\\) per-frame [0-9.]+.*tiny \\(bfloat16\\) per-frame [0-9.]+");
+        assertThat(md).containsPattern("vs direct coherent stylize [0-9.]+ fps \\(mean of [0-9.]+ before and [0-9.]+ after\\): "
+                + "\\*\\*[0-9.]+\\*\\*");
+        assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
+        assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
+        assertThat(md).containsPattern("Scaling \\(2 streams of 64x48, 4 frames each; the job at parallelism 2, direct "
+                + "stylize on 2 threads; [0-9]+ libtorch .*\\*\\*[0-9.]+\\*\\*");
+    }
+}

@@ -1,0 +1,50 @@
+package ai.cove.engine.eval;
+
+import ai.cove.engine.RgbImage;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One evaluated (clip, style, method): e_stab per frame pair, mean sharpness, speed, and the output
+ * frames (for plots; not written to the CSV). The input rows have style "-" and no speed.
+ */
+public record EvalRow(String clip, String style, Method method, double[] pairErrors, double sharpness,
+                      double fpsModel, double fpsTotal, List<RgbImage> outputs) {
+
+    /** What produced a row's frames. */
+    public record Method(Kind kind, float constantMask) {
+        public enum Kind { INPUT, PER_FRAME, COHERENT, CONSTANT_MASK }
+
+        public static final Method INPUT = new Method(Kind.INPUT, Float.NaN);
+        public static final Method PER_FRAME = new Method(Kind.PER_FRAME, Float.NaN);
+        public static final Method COHERENT = new Method(Kind.COHERENT, Float.NaN);
+
+        /** Coherent with the mask sub-network replaced by the constant m in [0,1]. */
+        public static Method constantMask(float m) {
+            if (!(m >= 0f && m <= 1f)) {
+                throw new IllegalArgumentException("a constant mask must be in [0,1], got " + m);
+            }
+            return new Method(Kind.CONSTANT_MASK, m);
+        }
+
+        /** The CSV's mode column: input, per-frame, coherent or "coherent M=0.50". */
+        public String label() {
+            return switch (kind) {
+                case INPUT -> "input";
+                case PER_FRAME -> "per-frame";
+                case COHERENT -> "coherent";
+                case CONSTANT_MASK -> String.format(java.util.Locale.ROOT, "coherent M=%.2f", constantMask);
+            };
+        }
+    }
+
+    /** Mean e_stab over the clip's frame pairs. */
+    public double estab() {
+        return Arrays.stream(pairErrors).average().orElse(0);
+    }
+
+    /** The same measurements under another style name (bundles sharing one style network). */
+    public EvalRow as(String otherStyle) {
+        return new EvalRow(clip, otherStyle, method, pairErrors, sharpness, fpsModel, fpsTotal, outputs);
+    }
+}

@@ -1,0 +1,36 @@
+package ai.cove.engine.eval;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * results.csv of {@code cove eval}, read by {@code training.record_validation} and
+ * {@code training.select_snapshot}. One header line, then one line per {@link EvalRow}:
+ * <pre>
+ * clip       clip name (file name without extension)
+ * style      bundle name, "-" for the input rows
+ * mode       input | per-frame | coherent | coherent M=0.50 (constant-mask diagnostic)
+ * e_stab     mean warping error over the clip's frame pairs (Eq. 8), 6 decimals
+ * sharpness  mean sharpness index of the frames, 5 decimals
+ * fps_model  frames per second inside the networks (0 for input rows), 2 decimals
+ * fps_total  frames per second end to end (0 for input rows), 2 decimals
+ * pairs      number of frame pairs e_stab averages over
+ * </pre>
+ * training/tests/fixtures/results.csv is a file in this format; the Java and Python tests both
+ * check against it.
+ */
+public final class ResultsCsv {
+    public static final String HEADER = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs";
+
+    private ResultsCsv() {
+    }
+
+    public static String format(List<EvalRow> rows) {
+        StringBuilder csv = new StringBuilder(HEADER).append('\n');
+        for (EvalRow r : rows) {
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.5f,%.2f,%.2f,%d%n", r.clip(), r.style(),
+                    r.method().label(), r.estab(), r.sharpness(), r.fpsModel(), r.fpsTotal(), r.pairErrors().length));
+        }
+        return csv.toString();
+    }
+}
