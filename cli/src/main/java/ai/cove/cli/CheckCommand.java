@@ -25,7 +25,10 @@ import picocli.CommandLine.Option;
  * {@code cove check}: verifies committed output against committed input. With {@code --snapshot F}
  * it only records the last committed seq per video (call it right before a failure); with
  * {@code --boundary F} it also checks that the frame pair across that failure is as stable as its
- * neighbours (e_stab of the pair <= 1.5x the median of the pairs around it).
+ * neighbours (e_stab of the pair <= 1.5x the median of the pairs around it). A boundary check that
+ * has nothing to compare for a video of the input (nothing of it committed before the failure, or
+ * no frame of it after: the failure did not happen mid-stream for it) fails, unless
+ * {@code --allow-nothing-to-compare}.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Verify exactly-once, in-order output and stability across a failure.")
@@ -41,6 +44,10 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--window", defaultValue = "8", description = "pairs on each side of the boundary to compare with")
     int window;
+
+    @Option(names = "--allow-nothing-to-compare", description = "with --boundary: pass a video with no committed "
+            + "frame before or no frame after the failure point (by default that fails: no failure was tested for it)")
+    boolean allowNothingToCompare;
 
     @Override
     public Integer call() throws Exception {
@@ -70,9 +77,15 @@ public final class CheckCommand implements Callable<Integer> {
         }
         if (boundary != null) {
             Map<?, ?> cut = json.readValue(boundary.toFile(), Map.class);
-            for (var e : cut.entrySet()) {
-                ok &= checkBoundary((String) e.getKey(), ((Number) e.getValue()).longValue(), in.get(e.getKey()),
-                        out.get(e.getKey()));
+            for (String video : in.keySet()) {
+                Object last = cut.get(video);
+                if (last == null) {
+                    System.out.printf("%s: nothing committed before the failure, nothing to compare%s%n", video,
+                            allowNothingToCompare ? " (allowed)" : ": the failure did not happen mid-stream for this video");
+                    ok &= allowNothingToCompare;
+                } else {
+                    ok &= checkBoundary(video, ((Number) last).longValue(), in.get(video), out.get(video));
+                }
             }
         }
         System.out.println(ok ? "CHECK PASSED" : "CHECK FAILED");
@@ -91,10 +104,11 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     /** e_stab of pair (last, last+1) against the median of the pairs around it. */
-    private boolean checkBoundary(String video, long last, TreeMap<Long, RgbImage> inputs, List<StylizedFrame> outputs) {
+    boolean checkBoundary(String video, long last, TreeMap<Long, RgbImage> inputs, List<StylizedFrame> outputs) {
         if (inputs == null || outputs == null || last + 1 > inputs.lastKey()) {
-            System.out.printf("%s: no frame after the failure point %d, nothing to compare%n", video, last);
-            return true;
+            System.out.printf("%s: no frame after the failure point %d, nothing to compare%s%n", video, last,
+                    allowNothingToCompare ? " (allowed)" : ": the failure did not happen mid-stream for this video");
+            return allowNothingToCompare;
         }
         long from = Math.max(inputs.firstKey(), last - window);
         long to = Math.min(inputs.lastKey(), last + 1 + window);

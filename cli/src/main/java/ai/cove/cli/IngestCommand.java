@@ -36,7 +36,8 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the generated clip")
     int seed;
 
-    @Option(names = "--rate", defaultValue = "max", description = "realtime (the clip's frame rate) or max")
+    @Option(names = "--rate", defaultValue = "max",
+            description = "realtime (the clip's frame rate), frames per second (e.g. 5), or max (default: ${DEFAULT-VALUE})")
     String rate;
 
     @Option(names = "--style", description = "bundle name to request for this video (default: the job's)")
@@ -56,11 +57,30 @@ public final class IngestCommand implements Callable<Integer> {
         }
     }
 
+    /** --rate as frames per second; 0 for max. */
+    private double framesPerSecond(double clipRate) {
+        switch (rate) {
+            case "max":
+                return 0;
+            case "realtime":
+                return clipRate;
+            default:
+                try {
+                    double fps = Double.parseDouble(rate);
+                    if (fps > 0) {
+                        return fps;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new IllegalArgumentException("--rate takes realtime, max or a positive number of frames per "
+                        + "second, got " + rate);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (!rate.equals("max") && !rate.equals("realtime")) {
-            throw new IllegalArgumentException("--rate must be realtime or max");
-        }
+        framesPerSecond(1); // a bad --rate fails before anything is sent
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.inputTopic();
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t);
@@ -73,7 +93,7 @@ public final class IngestCommand implements Callable<Integer> {
              ProgressBar bar = new ProgressBarBuilder().setTaskName("ingest " + videoId)
                      .setInitialMax(maxFrames > 0 ? maxFrames : src.length()).setStyle(ProgressBarStyle.ASCII)
                      .setUnit(" frames", 1).build()) {
-            Pacer pacer = new Pacer(rate.equals("realtime") ? src.frameRate() : 0);
+            Pacer pacer = new Pacer(framesPerSecond(src.frameRate()));
             RgbImage next = src.next();
             while (next != null) {
                 RgbImage frame = next;

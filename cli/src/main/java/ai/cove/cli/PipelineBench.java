@@ -130,7 +130,11 @@ final class PipelineBench {
                 throw new IllegalStateException("the bench job wrote " + at.length + " timed frames, expected "
                         + timed.size() * clip.size());
             }
-            return (at.length - 1) / Math.max(1e-3, (at[at.length - 1] - at[0]) / 1e3);
+            if (at[at.length - 1] <= at[0]) {
+                throw new IllegalStateException("the bench job's timed frames all carry one timestamp: no throughput "
+                        + "can be measured from them; use a longer clip (--frames)");
+            }
+            return (at.length - 1) / ((at[at.length - 1] - at[0]) / 1e3);
         }
     }
 

@@ -50,6 +50,7 @@ public final class SoakCommand implements Callable<Integer> {
         StringBuilder samples = new StringBuilder("| minute | frames in | committed | lag | heap MB | RSS MB | checkpoint KB |\n|---|---|---|---|---|---|---|\n");
         double[] first = null;
         double[] last = null;
+        long sent = 0;
         try (AutoCloseable kafka = bootstrap != null ? () -> { } : EmbeddedKafka.start(Files.createTempDirectory("cove-soak-kafka"))) {
             String servers = bootstrap != null ? bootstrap : ((EmbeddedKafka) kafka).bootstrapServers();
             JobConfig c = JobConfig.defaults(servers).toBuilder().style(style).parallelism(2)
@@ -62,7 +63,6 @@ public final class SoakCommand implements Callable<Integer> {
             long start = System.nanoTime();
             long end = start + (long) (minutes * 60e9);
             Pacer pacer = new Pacer(fps * streams);
-            long sent = 0;
             long nextSample = start + 60_000_000_000L;
             try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties());
                  InputLag lag = new InputLag(c.bootstrap(), new Properties(), c.inputTopic(), c.groupId())) {
@@ -110,6 +110,22 @@ public final class SoakCommand implements Callable<Integer> {
         System.out.println(md);
         if (out != null) {
             Reports.write(out, md);
+        }
+        return verdict(first, sent, last);
+    }
+
+    /**
+     * A soak proves something only if it sampled while streams ran and every frame sent was
+     * committed at the end: otherwise it fails instead of reporting flat curves of nothing.
+     */
+    static int verdict(double[] firstSample, long sent, double[] end) {
+        if (firstSample == null) {
+            System.err.println("SOAK INVALID: no sample was taken while the streams ran (run for at least a minute)");
+            return 1;
+        }
+        if (sent == 0 || end[4] < sent || end[0] > 0) {
+            System.err.printf("SOAK FAILED: %d frames sent, %.0f committed, lag %.0f at the end%n", sent, end[4], end[0]);
+            return 1;
         }
         return 0;
     }

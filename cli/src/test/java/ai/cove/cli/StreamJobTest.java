@@ -205,6 +205,8 @@ class StreamJobTest {
         } finally {
             job.cancel().get();
         }
+        // the failure really happened, on a frame of the second half (work was still to do)
+        assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
         Map<String, List<StylizedFrame>> got = output(c);
         assertCompleteAndOrdered(got);
         assertSameFrames(expected, got);
@@ -235,7 +237,9 @@ class StreamJobTest {
             var jobGraph = env.getStreamGraph().getJobGraph();
             cluster.submitJob(jobGraph).get();
             send(c, records.subList(0, half));
-            FrameTopics.awaitCommitted(c.bootstrap(), new Properties(), c.outputTopic(), 3, Duration.ofSeconds(60));
+            int before = FrameTopics.awaitCommitted(c.bootstrap(), new Properties(), c.outputTopic(), 3,
+                    Duration.ofSeconds(60)).size();
+            assertThat(before).as("frames committed when the TaskManager dies").isLessThan(VIDEOS.length * FRAMES - 1);
             cluster.terminateTaskManager(0).get(); // a TaskManager process dies mid-stream
             cluster.startTaskManager();            // and a replacement joins
             send(c, records.subList(half, records.size()));
