@@ -9,6 +9,7 @@ figure), the coherent/per-frame sharpness ratio and the per-clip values.
 """
 import argparse
 import csv
+import math
 import os
 from collections import defaultdict
 from statistics import mean
@@ -38,6 +39,9 @@ def summarise(rows):
             "per_clip_e_stab_ratio": {c: round(float(m["coherent"]["e_stab"]) / float(m["per-frame"]["e_stab"]), 4)
                                       for c, m in sorted(complete.items())},
         }
+        d = lambda mode: mean(float(m[mode].get("style_distance") or "nan") for m in complete.values())
+        if not math.isnan(d("coherent")):  # measured with cove eval --style-net
+            out[style]["style_distance"] = {"per_frame": round(d("per-frame"), 4), "coherent": round(d("coherent"), 4)}
     return out
 
 

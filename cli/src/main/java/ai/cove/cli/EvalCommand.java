@@ -18,6 +18,7 @@ import ai.cove.engine.eval.EvalRow;
 import ai.cove.engine.eval.EvalRow.Method;
 import ai.cove.engine.eval.GroundTruth;
 import ai.cove.engine.eval.ResultsCsv;
+import ai.cove.engine.eval.StyleDistance;
 import ai.cove.engine.eval.Sharpness;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -82,6 +83,17 @@ public final class EvalCommand implements Callable<Integer> {
                     + "higher M costs in sharpness")
     List<Float> constantMasks = List.of();
 
+    @Option(names = "--style-net", description = "TorchScript feature network for the style distance, one that "
+            + "training did not use (python3 -m training.lossnet.convert --model mobilenet_v2 ...); with --styles-dir")
+    Path styleNet;
+
+    @Option(names = "--styles-dir", description = "folder with <style>.jpg, the style image of each bundle "
+            + "(bundle.json \"style\"), for --style-net")
+    Path stylesDir;
+
+    /** The current bundle's style distance while its rows are made (null without --style-net). */
+    private StyleDistance styleDistance;
+
     @Override
     public Integer call() throws Exception {
         List<Method> constant = constantMasks.stream().map(Method::constantMask).toList(); // checks the range
@@ -108,14 +120,16 @@ public final class EvalCommand implements Callable<Integer> {
             }
             inputs.put(name, frames);
             rows.add(new EvalRow(name, "-", Method.INPUT, truths.get(name).pairErrors(frames), meanSharpness(frames),
-                    0, 0, List.of()));
+                    0, 0, Double.NaN, List.of()));
         }
         // Per-frame output depends on the encoder and decoder only: bundles that share those files (a
         // run's snapshots, mask variants of one style network) reuse it instead of stylizing again.
         Map<String, EvalRow> perFrame = new HashMap<>();
         for (String style : styleNames) {
             BundleSpec spec = Bundles.find(style);
-            try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec))) {
+            try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec));
+                 StyleDistance distance = styleDistance(spec, dev)) {
+                styleDistance = distance;
                 String styleNetwork = styleNetworkDigest(bundle);
                 for (var e : inputs.entrySet()) {
                     EvalRow pf = perFrame.computeIfAbsent(styleNetwork + "/" + e.getKey(), k -> run(
@@ -169,7 +183,22 @@ public final class EvalCommand implements Callable<Integer> {
             });
         }
         return new EvalRow(clip, builder.spec().name(), method, truth.pairErrors(outputs), meanSharpness(outputs),
-                t.modelFps(), t.wallFps(), outputs);
+                t.modelFps(), t.wallFps(), styleDistance == null ? Double.NaN : styleDistance.mean(outputs), outputs);
+    }
+
+    /** The style distance of a bundle's style, or null without --style-net. */
+    private StyleDistance styleDistance(BundleSpec spec, Device dev) {
+        if (styleNet == null) {
+            return null;
+        }
+        if (stylesDir == null) {
+            throw new IllegalArgumentException("--style-net needs --styles-dir, the folder with <style>.jpg");
+        }
+        Path image = stylesDir.resolve(spec.style() + ".jpg");
+        if (!Files.isRegularFile(image)) {
+            throw new IllegalArgumentException("no style image " + image + " for bundle " + spec.name());
+        }
+        return StyleDistance.load(styleNet, ImageCodec.read(image), maxWidth, dev);
     }
 
     private static double meanSharpness(List<RgbImage> frames) {

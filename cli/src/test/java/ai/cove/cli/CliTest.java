@@ -87,6 +87,26 @@ class CliTest {
     }
 
     @Test
+    void evalMeasuresTheStyleDistanceWithAFeatureNetworkOfItsOwn() throws Exception {
+        Path styles = Files.createDirectories(tmp.resolve("styles"));
+        ImageCodec.write(styles.resolve("random.jpg"), SampleClip.generate(80, 60, 1, 9).get(0)); // tiny's style
+        Path net = Path.of(BUNDLE).getParent().resolve("two-depth-features.pt");
+        Path out = tmp.resolve("eval-style");
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "4",
+                "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString(), "--style-net", net.toString(),
+                "--styles-dir", styles.toString())).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv.get(0)).endsWith(",style_distance");
+        assertThat(csv.get(1)).endsWith(",NaN"); // the input row has no style
+        for (String row : csv.subList(2, 4)) {
+            double d = Double.parseDouble(row.substring(row.lastIndexOf(',') + 1));
+            assertThat(d).as(row).isGreaterThan(0).isFinite();
+        }
+        assertThat(run("eval", "--clips", tmp.resolve("clips").toString(), "--styles", BUNDLE, "--max-frames", "4",
+                "--out", out.toString(), "--style-net", net.toString())).isEqualTo(1); // no --styles-dir
+    }
+
+    @Test
     void evalReusesPerFrameResultsOfBundlesWithTheSameStyleNetwork() throws Exception {
         Path copy = tmp.resolve("tiny-copy");
         try (var files = Files.list(Path.of(BUNDLE))) {

@@ -52,12 +52,13 @@ public final class EvalReport {
     private String perStyle(List<String> styles) {
         List<Method> methods = rows.stream().map(EvalRow::method)
                 .filter(m -> !m.equals(Method.INPUT) && !m.equals(Method.PER_FRAME)).distinct().toList();
-        StringBuilder md = new StringBuilder("\n| style | method | e_stab / per-frame | sharpness / per-frame | e_stab |\n"
-                + "|---|---|---|---|---|\n");
+        StringBuilder md = new StringBuilder("\n| style | method | e_stab / per-frame | sharpness / per-frame | e_stab "
+                + "| style distance (per-frame -> this) |\n|---|---|---|---|---|---|\n");
         for (String s : styles) {
             for (Method m : methods) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.4f |%n", s, m.label(),
-                        ratio(s, m, EvalRow::estab), ratio(s, m, EvalRow::sharpness), mean(s, m, EvalRow::estab)));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.4f | %.3f -> %.3f |%n", s, m.label(),
+                        ratio(s, m, EvalRow::estab), ratio(s, m, EvalRow::sharpness), mean(s, m, EvalRow::estab),
+                        mean(s, Method.PER_FRAME, EvalRow::styleDistance), mean(s, m, EvalRow::styleDistance)));
             }
         }
         return md.toString();

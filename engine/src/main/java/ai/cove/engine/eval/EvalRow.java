@@ -5,11 +5,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One evaluated (clip, style, method): e_stab per frame pair, mean sharpness, speed, and the output
+ * One evaluated (clip, style, method): e_stab per frame pair, mean sharpness, speed, the mean
+ * {@link StyleDistance} of the frames to the style image (NaN when not measured), and the output
  * frames (for plots; not written to the CSV). The input rows have style "-" and no speed.
  */
 public record EvalRow(String clip, String style, Method method, double[] pairErrors, double sharpness,
-                      double fpsModel, double fpsTotal, List<RgbImage> outputs) {
+                      double fpsModel, double fpsTotal, double styleDistance, List<RgbImage> outputs) {
 
     /** What produced a row's frames. */
     public record Method(Kind kind, float constantMask) {
@@ -45,6 +46,6 @@ public record EvalRow(String clip, String style, Method method, double[] pairErr
 
     /** The same measurements under another style name (bundles sharing one style network). */
     public EvalRow as(String otherStyle) {
-        return new EvalRow(clip, otherStyle, method, pairErrors, sharpness, fpsModel, fpsTotal, outputs);
+        return new EvalRow(clip, otherStyle, method, pairErrors, sharpness, fpsModel, fpsTotal, styleDistance, outputs);
     }
 }

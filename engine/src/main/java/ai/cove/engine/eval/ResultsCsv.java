@@ -15,12 +15,14 @@ import java.util.Locale;
  * fps_model  frames per second inside the networks (0 for input rows), 2 decimals
  * fps_total  frames per second end to end (0 for input rows), 2 decimals
  * pairs      number of frame pairs e_stab averages over
+ * style_distance  mean StyleDistance of the frames to the style image, 5 decimals; NaN when not
+ *                 measured (no --style-net, and always for input rows)
  * </pre>
  * training/tests/fixtures/results.csv is a file in this format; the Java and Python tests both
  * check against it.
  */
 public final class ResultsCsv {
-    public static final String HEADER = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs";
+    public static final String HEADER = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs,style_distance";
 
     private ResultsCsv() {
     }
@@ -28,8 +30,9 @@ public final class ResultsCsv {
     public static String format(List<EvalRow> rows) {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (EvalRow r : rows) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.5f,%.2f,%.2f,%d%n", r.clip(), r.style(),
-                    r.method().label(), r.estab(), r.sharpness(), r.fpsModel(), r.fpsTotal(), r.pairErrors().length));
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.5f,%.2f,%.2f,%d,%.5f%n", r.clip(), r.style(),
+                    r.method().label(), r.estab(), r.sharpness(), r.fpsModel(), r.fpsTotal(), r.pairErrors().length,
+                    r.styleDistance()));
         }
         return csv.toString();
     }
