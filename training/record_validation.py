@@ -39,6 +39,9 @@ def summarise(rows):
             "per_clip_e_stab_ratio": {c: round(float(m["coherent"]["e_stab"]) / float(m["per-frame"]["e_stab"]), 4)
                                       for c, m in sorted(complete.items())},
         }
+        hf = lambda mode: mean(float(m[mode].get("hf_energy") or "nan") for m in complete.values())
+        if not math.isnan(hf("coherent")):
+            out[style]["hf_energy_ratio"] = round(hf("coherent") / hf("per-frame"), 4)
         d = lambda mode: mean(float(m[mode].get("style_distance") or "nan") for m in complete.values())
         if not math.isnan(d("coherent")):  # measured with cove eval --style-net
             out[style]["style_distance"] = {"per_frame": round(d("per-frame"), 4), "coherent": round(d("coherent"), 4)}

@@ -88,3 +88,14 @@ def test_a_converted_loss_network_puts_its_conversion_first_in_the_recorded_comm
     commands = [c["command"] for c in resumed["commands"]]
     assert commands[0] == convert_command and len(commands) == 3  # recorded once, before both invocations
     assert all(c.startswith("python3 -m training.train_style ") for c in commands[1:])
+
+
+def test_continuing_a_committed_run_resumes_it_from_its_step(capsys):
+    from training import continue_styles
+    continue_styles.main(["--styles", "candy", "no-such-style", "--steps-per-turn", "25", "--dry-run"])
+    candy, fresh = capsys.readouterr().out.strip().splitlines()
+    step = continue_styles.step_of("candy")
+    assert f"--run training/checkpoints/candy" in candy and f"--steps {step + 25}" in candy
+    assert candy.endswith("--resume") == (step > 0)
+    assert "--steps 25" in fresh and not fresh.endswith("--resume")  # a run that has no checkpoint starts
+    assert "--loss-net .cache/lossnet/inception_v3.pt" in candy and "--content-layers 3" in candy

@@ -120,7 +120,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
             inputs.put(name, frames);
             rows.add(new EvalRow(name, "-", Method.INPUT, truths.get(name).pairErrors(frames), meanSharpness(frames),
-                    0, 0, Double.NaN, List.of()));
+                    0, 0, Double.NaN, meanHfEnergy(frames), List.of()));
         }
         // Per-frame output depends on the encoder and decoder only: bundles that share those files (a
         // run's snapshots, mask variants of one style network) reuse it instead of stylizing again.
@@ -183,7 +183,8 @@ public final class EvalCommand implements Callable<Integer> {
             });
         }
         return new EvalRow(clip, builder.spec().name(), method, truth.pairErrors(outputs), meanSharpness(outputs),
-                t.modelFps(), t.wallFps(), styleDistance == null ? Double.NaN : styleDistance.mean(outputs), outputs);
+                t.modelFps(), t.wallFps(), styleDistance == null ? Double.NaN : styleDistance.mean(outputs),
+                meanHfEnergy(outputs), outputs);
     }
 
     /** The style distance of a bundle's style, or null without --style-net. */
@@ -199,6 +200,10 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no style image " + image + " for bundle " + spec.name());
         }
         return StyleDistance.load(styleNet, ImageCodec.read(image), maxWidth, dev);
+    }
+
+    private static double meanHfEnergy(List<RgbImage> frames) {
+        return frames.stream().mapToDouble(Sharpness::laplacianVariance).average().orElse(0);
     }
 
     private static double meanSharpness(List<RgbImage> frames) {

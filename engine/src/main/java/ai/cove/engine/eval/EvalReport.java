@@ -52,16 +52,34 @@ public final class EvalReport {
     private String perStyle(List<String> styles) {
         List<Method> methods = rows.stream().map(EvalRow::method)
                 .filter(m -> !m.equals(Method.INPUT) && !m.equals(Method.PER_FRAME)).distinct().toList();
-        StringBuilder md = new StringBuilder("\n| style | method | e_stab / per-frame | sharpness / per-frame | e_stab "
-                + "| style distance (per-frame -> this) |\n|---|---|---|---|---|---|\n");
+        StringBuilder md = new StringBuilder("\n| style | method | e_stab / per-frame | worst clip | sharpness / per-frame "
+                + "| hf energy / per-frame | e_stab | style distance (per-frame -> this) |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
         for (String s : styles) {
             for (Method m : methods) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.4f | %.3f -> %.3f |%n", s, m.label(),
-                        ratio(s, m, EvalRow::estab), ratio(s, m, EvalRow::sharpness), mean(s, m, EvalRow::estab),
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %.3f | %.3f | %.4f | %.3f -> %.3f |%n",
+                        s, m.label(), ratio(s, m, EvalRow::estab), worstClip(s, m), ratio(s, m, EvalRow::sharpness),
+                        ratio(s, m, EvalRow::hfEnergy), mean(s, m, EvalRow::estab),
                         mean(s, Method.PER_FRAME, EvalRow::styleDistance), mean(s, m, EvalRow::styleDistance)));
             }
         }
         return md.toString();
+    }
+
+    /** The clip with the highest e_stab ratio for a style and method, as "ratio (clip)". */
+    private String worstClip(String style, Method m) {
+        String worst = "-";
+        double highest = Double.NEGATIVE_INFINITY;
+        for (EvalRow r : rows) {
+            if (r.style().equals(style) && r.method().equals(m)) {
+                double ratio = r.estab() / find(r.clip(), style, Method.PER_FRAME).estab();
+                if (ratio > highest) {
+                    highest = ratio;
+                    worst = String.format(Locale.ROOT, "%.3f (%s)", ratio, r.clip());
+                }
+            }
+        }
+        return worst;
     }
 
     /** 1 - e_stab(coherent) / e_stab(per-frame) for each frame pair (0 where per-frame has none). */

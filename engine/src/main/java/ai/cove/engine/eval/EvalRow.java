@@ -5,12 +5,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One evaluated (clip, style, method): e_stab per frame pair, mean sharpness, speed, the mean
- * {@link StyleDistance} of the frames to the style image (NaN when not measured), and the output
- * frames (for plots; not written to the CSV). The input rows have style "-" and no speed.
+ * One evaluated (clip, style, method): e_stab per frame pair, mean sharpness and high-frequency
+ * energy ({@link Sharpness}), speed, the mean {@link StyleDistance} of the frames to the style image
+ * (NaN when not measured), and the output frames (for plots; not written to the CSV). The input rows
+ * have style "-" and no speed.
  */
 public record EvalRow(String clip, String style, Method method, double[] pairErrors, double sharpness,
-                      double fpsModel, double fpsTotal, double styleDistance, List<RgbImage> outputs) {
+                      double fpsModel, double fpsTotal, double styleDistance, double hfEnergy,
+                      List<RgbImage> outputs) {
 
     /** What produced a row's frames. */
     public record Method(Kind kind, float constantMask) {
@@ -46,6 +48,7 @@ public record EvalRow(String clip, String style, Method method, double[] pairErr
 
     /** The same measurements under another style name (bundles sharing one style network). */
     public EvalRow as(String otherStyle) {
-        return new EvalRow(clip, otherStyle, method, pairErrors, sharpness, fpsModel, fpsTotal, styleDistance, outputs);
+        return new EvalRow(clip, otherStyle, method, pairErrors, sharpness, fpsModel, fpsTotal, styleDistance, hfEnergy,
+                outputs);
     }
 }

@@ -1,7 +1,13 @@
 package ai.cove.engine.eval;
 
+import ai.cove.engine.ImageOps;
 import ai.cove.engine.RgbImage;
 import java.util.Arrays;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * A close, documented approximation of the Perceptual Sharpness Index (Feichtenhofer et al. 2013):
@@ -15,6 +21,23 @@ public final class Sharpness {
     private static final double TOP_FRACTION = 0.22;
 
     private Sharpness() {
+    }
+
+    /**
+     * High-frequency energy: the variance of the Laplacian of the grey image (8-bit levels). Fine
+     * texture raises it; blending warped features, which softens texture, lowers it even where the
+     * strongest edges (what {@link #index} looks at) stay sharp.
+     */
+    public static double laplacianVariance(RgbImage img) {
+        try (PointerScope scope = new PointerScope()) {
+            Mat lap = new Mat();
+            opencv_imgproc.Laplacian(ImageOps.grey(img), lap, opencv_core.CV_64F);
+            Mat mean = new Mat();
+            Mat std = new Mat();
+            opencv_core.meanStdDev(lap, mean, std);
+            double s = ((DoubleIndexer) std.createIndexer()).get(0);
+            return s * s;
+        }
     }
 
     public static double index(RgbImage img) {

@@ -119,5 +119,9 @@ class EvalMetricsTest {
             }
         }
         assertThat(Sharpness.index(new RgbImage(w, a.height(), blurred))).isLessThan(Sharpness.index(a) * 0.9);
+        double hf = Sharpness.laplacianVariance(a);
+        assertThat(hf).isGreaterThan(0);
+        assertThat(Sharpness.laplacianVariance(new RgbImage(w, a.height(), blurred))).isLessThan(hf * 0.9);
+        assertThat(Sharpness.laplacianVariance(RgbImage.blank(w, a.height()))).isZero();
     }
 }

@@ -16,7 +16,7 @@ class ResultsCsvTest {
     private static EvalRow row(String clip, String style, Method m, double e1, double e2, double sharpness,
                                double fpsModel, double fpsTotal) {
         return new EvalRow(clip, style, m, new double[] {e1, e2}, sharpness, fpsModel, fpsTotal,
-                m.equals(Method.INPUT) ? Double.NaN : 0.25 + sharpness, List.of());
+                m.equals(Method.INPUT) ? Double.NaN : 0.25 + sharpness, 1000 * sharpness, List.of());
     }
 
     @Test
@@ -40,7 +40,7 @@ class ResultsCsvTest {
                 row("c1", "a", Method.COHERENT, 0.0005, 0.0015, 0.4, 4, 3.5)));
         String md = report.table(List.of("c1"), "DeepFlow");
         assertThat(md).contains("| ratio coherent / per-frame | 0.500 | 1.000 | 0.800 | 0.778 |")
-                .contains("| a | coherent | 0.500 | 1.000 | 0.0010 | 0.650 -> 0.650 |");
+                .contains("| a | coherent | 0.500 | 0.500 (c1) | 1.000 | 1.000 | 0.0010 | 0.650 -> 0.650 |");
         assertThat(EvalReport.improvement(report.find("c1", "a", Method.PER_FRAME),
                 report.find("c1", "a", Method.COHERENT))).containsExactly(0.5, 0.5);
     }
