@@ -147,6 +147,15 @@ class CliTest {
     }
 
     @Test
+    void benchRunsInBfloat16() throws Exception {
+        Path report = tmp.resolve("bench-bf16.md");
+        assertThat(run("bench", "--size", "48x32", "--frames", "3", "--style", BUNDLE, "--precision", "bfloat16",
+                "--no-pipeline", "--out", report.toString())).isZero();
+        assertThat(Files.readString(report)).containsPattern("bfloat16 3x3 conv 64->64 at 160x90: [0-9.]+ GFLOP/s")
+                .containsPattern("\\| 48x32 \\| [0-9.]+ \\| [0-9.]+ \\|");
+    }
+
+    @Test
     void benchWritesEveryMeasuredRatioIncludingThePipelineAndAnAbComparison() throws Exception {
         Path report = tmp.resolve("bench.md");
         Files.writeString(report, "# earlier\n");

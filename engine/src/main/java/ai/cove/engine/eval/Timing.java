@@ -7,9 +7,20 @@ import ai.cove.engine.RgbImage;
 import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pytorch.jni.JniUtils;
@@ -51,32 +62,71 @@ public final class Timing {
         }
     }
 
-    /** A 3x3 conv 64->64 at 160x90 and a 2048^2 matmul with libtorch on this thread, in the given format. */
+    /**
+     * A 3x3 conv 64->64 at 160x90 and a 2048^2 matmul with libtorch on this thread, in the given
+     * format. float32 runs through DJL's operators; a reduced precision runs in TorchScript modules
+     * shipped with the engine (training/reference_modules.py): DJL 0.36 cannot create a bfloat16
+     * tensor from Java (the JVM aborts), and the bundles' variants also convert inside TorchScript.
+     */
     public static Reference reference(Device dev, ComputePrecision precision) {
-        JniUtils.setGradMode(false);
-        DataType type = switch (precision) {
-            case FLOAT32 -> DataType.FLOAT32;
-            case BFLOAT16 -> DataType.BFLOAT16;
-            case FLOAT16 -> DataType.FLOAT16;
-        };
+        double convFlops = 2.0 * 64 * 64 * 9 * 90 * 160;
+        double mmFlops = 2.0 * 2048 * 2048 * 2048;
         try (NDManager m = NDManager.newBaseManager(dev)) {
-            NDArray x = m.randomNormal(new Shape(1, 64, 90, 160)).toType(type, false);
-            NDArray wgt = m.randomNormal(new Shape(64, 64, 3, 3)).toType(type, false);
-            NDArray b = m.zeros(new Shape(64)).toType(type, false);
-            double convFlops = 2.0 * 64 * 64 * 9 * 90 * 160;
-            double conv = best(10, () -> {
-                try (NDManager sub = m.newSubManager()) {
-                    Conv2d.conv2d(x, wgt, b, new Shape(1, 1), new Shape(1, 1)).head().toType(DataType.FLOAT32, false)
-                            .sum().getFloat();
-                }
-            });
-            NDArray a = m.randomNormal(new Shape(2048, 2048)).toType(type, false);
-            double mm = best(3, () -> {
-                try (NDManager sub = m.newSubManager()) {
-                    a.matMul(a).toType(DataType.FLOAT32, false).sum().getFloat();
-                }
-            });
-            return new Reference(convFlops / conv / 1e9, 2.0 * 2048 * 2048 * 2048 / mm / 1e9);
+            JniUtils.setGradMode(false); // after the manager: it loads the engine
+            NDArray x = m.randomNormal(new Shape(1, 64, 90, 160));
+            NDArray a = m.randomNormal(new Shape(2048, 2048));
+            if (precision == ComputePrecision.FLOAT32) {
+                NDArray wgt = m.randomNormal(new Shape(64, 64, 3, 3));
+                NDArray b = m.zeros(new Shape(64));
+                double conv = best(10, () -> {
+                    try (NDManager sub = m.newSubManager()) {
+                        Conv2d.conv2d(x, wgt, b, new Shape(1, 1), new Shape(1, 1)).head().sum().getFloat();
+                    }
+                });
+                double mm = best(3, () -> {
+                    try (NDManager sub = m.newSubManager()) {
+                        a.matMul(a).sum().getFloat();
+                    }
+                });
+                return new Reference(convFlops / conv / 1e9, mmFlops / mm / 1e9);
+            }
+            try (ZooModel<NDList, NDList> conv = referenceModule("conv", precision, dev);
+                 ZooModel<NDList, NDList> mm = referenceModule("matmul", precision, dev);
+                 Predictor<NDList, NDList> convP = conv.newPredictor();
+                 Predictor<NDList, NDList> mmP = mm.newPredictor()) {
+                double c = best(10, () -> run(convP, m, x));
+                double t = best(3, () -> run(mmP, m, a));
+                return new Reference(convFlops / c / 1e9, mmFlops / t / 1e9);
+            }
+        }
+    }
+
+    private static void run(Predictor<NDList, NDList> p, NDManager m, NDArray input) {
+        try (NDManager sub = m.newSubManager()) {
+            NDList out = p.predict(new NDList(input));
+            out.attach(sub);
+            out.head().sum().getFloat();
+        } catch (TranslateException e) {
+            throw new IllegalStateException("the reference module failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** reference-{kind}-{precision}.pt from the engine's resources, loaded as TorchScript. */
+    private static ZooModel<NDList, NDList> referenceModule(String kind, ComputePrecision precision, Device dev) {
+        String name = "reference-" + kind + "-" + precision.label();
+        try (InputStream in = Timing.class.getResourceAsStream(name + ".pt")) {
+            if (in == null) {
+                throw new IllegalStateException("no " + name + ".pt in the engine's resources");
+            }
+            Path dir = Files.createTempDirectory("cove-reference");
+            dir.toFile().deleteOnExit();
+            Path file = dir.resolve(name + ".pt");
+            Files.copy(in, file);
+            file.toFile().deleteOnExit();
+            return Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(dir).optModelName(name)
+                    .optEngine("PyTorch").optDevice(dev).optTranslator(new NoopTranslator()).build().loadModel();
+        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
+            throw new IllegalStateException("cannot load " + name + ".pt: " + e.getMessage(), e);
         }
     }
 
