@@ -114,7 +114,11 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     public void processElement(FrameEvent e, Context ctx, Collector<StylizedEvent> out) throws Exception {
         framesIn.inc();
         moveIdleTimer(ctx);
-        switch (order.offer(e)) {
+        SequenceBuffer.Offer offer = order.offer(e);
+        if (e.rejected && offer != SequenceBuffer.Offer.ACCEPTED) {
+            return; // DecodeFunction dead-lettered it already: one dead letter per record
+        }
+        switch (offer) {
             case DUPLICATE -> duplicates.inc(); // idempotent: this (video, seq) was already taken
             case GIVEN_UP -> deadLetter(ctx, e, "validate", "frame " + e.seq + " arrived after its gap timeout ("
                     + limits.gapTimeoutMillis() + " ms): the stream had already moved on");

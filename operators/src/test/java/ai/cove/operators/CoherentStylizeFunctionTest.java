@@ -106,6 +106,8 @@ class CoherentStylizeFunctionTest {
         assertThat(outputs()).containsExactly("a:0", "a:2"); // no gap timeout needed
         assertThat(deadLetters()).isEmpty(); // DecodeFunction wrote it
         assertThat(harness.extractOutputValues().get(1).meanMask).isBetween(0.0, 1.0); // Net1 went on
+        send(FrameEvent.rejected(TestFrames.png("a", 900), TestFrames.record(TestFrames.png("a", 900))));
+        assertThat(deadLetters()).isEmpty(); // far ahead, but dead-lettered once, at decode
     }
 
     @Test
