@@ -11,6 +11,7 @@ import argparse
 import glob
 import json
 import os
+import signal
 import sys
 import time
 
@@ -149,8 +150,10 @@ def main(argv=None):
 
     start = time.time() - elapsed
     progress = Progress(args.steps, "style", initial=step)
+    stop = []  # SIGTERM ends the run after the current step, with a checkpoint (e.g. at a session's end)
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     with open(os.path.join(args.run, "log.jsonl"), "a") as log:
-        while step < args.steps and not (args.minutes and time.time() - start > args.minutes * 60):
+        while step < args.steps and not stop and not (args.minutes and time.time() - start > args.minutes * 60):
             content = sampler.sample(args.batch)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 terms = criterion(style_net(content), content)
@@ -162,6 +165,7 @@ def main(argv=None):
             record = {k: round(float(v), 5) for k, v in terms.items()}
             progress.update(step, record)
             log.write(json.dumps({"step": step, "seconds": round(elapsed, 1), **record}) + "\n")
+            log.flush()
             if step % args.save_every == 0:
                 save()
     save()

@@ -99,3 +99,27 @@ def test_continuing_a_committed_run_resumes_it_from_its_step(capsys):
     assert candy.endswith("--resume") == (step > 0)
     assert "--steps 25" in fresh and not fresh.endswith("--resume")  # a run that has no checkpoint starts
     assert "--loss-net .cache/lossnet/inception_v3.pt" in candy and "--content-layers 3" in candy
+
+
+def test_sigterm_ends_a_run_with_a_checkpoint_of_its_last_step(data, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    content, style = data
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "training.train_style", "--style", style, "--content", content,
+                             "--run", str(run), "--size", "32", "--batch", "1", "--style-short-side", "48",
+                             "--threads", "1", "--save-every", "100000"],
+                            cwd=os.path.join(os.path.dirname(__file__), "..", ".."), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    log = run / "log.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 3):
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    assert len(steps) >= 3
+    assert torch.load(run / "checkpoint.pt")["step"] == steps[-1]  # no step lost, none made after
