@@ -342,6 +342,12 @@ class CoherentNet(nn.Module):
         return self.decoder(composite), composite, mask, flow
 
 
+def style_network(net: "CoherentNet") -> nn.Sequential:
+    """Encoder then decoder as one module: the form train_style trains and saves in a style run's
+    checkpoint.pt ("model"), so a checkpoint loads into any network of the same width."""
+    return nn.Sequential(net.encoder, net.decoder)
+
+
 def build(channels=(16, 32, 64), residual_blocks=5, flow_width=16, mask_width=16) -> CoherentNet:
     return CoherentNet(StyleEncoder(channels, residual_blocks), StyleDecoder(channels),
                        FlowNet(flow_width), MaskNet(channels[2], mask_width))

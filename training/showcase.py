@@ -59,7 +59,7 @@ def bundle_row(bundle_dir: str, content: np.ndarray, styles_dir: str) -> np.ndar
 def run_row(run_dir: str, content: np.ndarray) -> np.ndarray:
     ckpt = torch.load(os.path.join(run_dir, "checkpoint.pt"))
     net = networks.build()
-    torch.nn.Sequential(net.encoder, net.decoder).load_state_dict(ckpt["model"])
+    networks.style_network(net).load_state_dict(ckpt["model"])
     output = stylize_with(net.eval(), content)
     return row(content, ckpt["args"]["style"], output, f"{os.path.basename(run_dir.rstrip('/'))} @{ckpt['step']}")
 

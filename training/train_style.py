@@ -103,7 +103,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     os.makedirs(args.run, exist_ok=True)
     net = networks.build()
-    style_net = torch.nn.Sequential(net.encoder, net.decoder)
+    style_net = networks.style_network(net)
     if args.init_bundle and not (args.resume and os.path.exists(os.path.join(args.run, "checkpoint.pt"))):
         arch = export.read_meta(args.init_bundle)["architecture"]
         if arch.get("split", "r1/4(E)") != "r1/4(E)" or arch["style_network"] != "johnson-half":

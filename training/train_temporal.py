@@ -128,8 +128,7 @@ def load_style_network(net: networks.CoherentNet, style_run: str = None, init_bu
         net.load_state_dict(source.state_dict())
     else:
         state = torch.load(os.path.join(style_run, "checkpoint.pt"))["model"]
-        style = torch.nn.Sequential(net.encoder, net.decoder)
-        style.load_state_dict(state)
+        networks.style_network(net).load_state_dict(state)
     for p in list(net.encoder.parameters()) + list(net.decoder.parameters()):
         p.requires_grad_(False)
 

@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -90,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
                 .append(precision.precision.label()).append("`\n\n")
                 .append(String.format(Locale.ROOT, "Machine: %d cores, device %s, bundle %s in %s.%n%n",
                         Runtime.getRuntime().availableProcessors(), dev, spec.name(), prec.label()));
-        double[] reference = new double[2];
+        Timing.Reference reference = null;
         md.append("| size | per-frame fps (model) | coherent fps (model) | coherent / per-frame | per-frame fps (end to end) "
                 + "| coherent fps (end to end) | model GFLOP/s | vs conv | vs matmul | F^o state fp32 / fp16 |\n|---|---|---|---|---|---|---|---|---|---|\n");
         double gflopsNet0 = spec.json().path("gflops").path("net0").asDouble(Double.NaN);
@@ -101,35 +100,34 @@ public final class BenchCommand implements Callable<Integer> {
                 List<RgbImage> clip = SampleClip.generate(size.width(), size.height(), frames, 0);
                 // Speed on a shared machine drifts by up to 2x within minutes: interleave the
                 // reference, per-frame and coherent runs in rounds and compare the sums.
-                double[] pf = new double[2];
-                double[] co = new double[2];
-                Arrays.fill(reference, 0); // per size; the note below names the last size's
+                List<Timing.Reference> refs = new ArrayList<>();
+                List<Timing.Speed> pfs = new ArrayList<>();
+                List<Timing.Speed> cos = new ArrayList<>();
                 List<RgbImage> part = clip.subList(0, Math.max(3, clip.size() / ROUNDS));
                 for (int round = 0; round < ROUNDS; round++) {
-                    Timing.Reference r = Timing.reference(dev, prec);
-                    double[] ref = {r.convGflops(), r.matmulGflops()};
-                    double[] a = timeMode(bundle, Mode.PER_FRAME, part);
-                    double[] b = timeMode(bundle, Mode.COHERENT, part);
-                    for (int k = 0; k < 2; k++) {
-                        reference[k] += ref[k] / ROUNDS;
-                        pf[k] += a[k] / ROUNDS;
-                        co[k] += b[k] / ROUNDS;
-                    }
+                    refs.add(Timing.reference(dev, prec));
+                    pfs.add(Timing.speed(bundle, Mode.PER_FRAME, part));
+                    cos.add(Timing.speed(bundle, Mode.COHERENT, part));
                 }
+                reference = Timing.Reference.mean(refs); // per size; the note below names the last size's
+                Timing.Speed pf = Timing.Speed.mean(pfs);
+                Timing.Speed co = Timing.Speed.mean(cos);
                 double modelGflops = gflopsNet0 * (RgbImage.roundUp(size.width(), 16) * RgbImage.roundUp(size.height(), 16)) / (640.0 * 368)
-                        * pf[0];
+                        * pf.modelFps();
                 long[] stateBytes = stateBytes(bundle, clip.get(0));
                 md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.1f | **%.0f%%** | **%.0f%%** | %.2f MB / %.2f MB |%n",
-                        size, pf[0], co[0], co[0] / pf[0], pf[1], co[1], modelGflops, 100 * modelGflops / reference[0],
-                        100 * modelGflops / reference[1], stateBytes[0] / 1e6, stateBytes[1] / 1e6));
+                        size, pf.modelFps(), co.modelFps(), co.modelFps() / pf.modelFps(), pf.wallFps(), co.wallFps(),
+                        modelGflops, 100 * modelGflops / reference.convGflops(),
+                        100 * modelGflops / reference.matmulGflops(), stateBytes[0] / 1e6, stateBytes[1] / 1e6));
                 if (pipelineFrames == null) {
                     pipelineFrames = clip;
-                    directFps = co[1];
+                    directFps = co.wallFps();
                 }
             }
             md.append(String.format(Locale.ROOT, "%nReference on the same threads (mean of the rounds): %s 3x3 conv 64->64 at "
                     + "160x90: %.1f GFLOP/s; %s matmul 2048^2: %.1f GFLOP/s. Per-frame, coherent and reference runs are "
-                    + "interleaved in %d rounds.%n", prec.label(), reference[0], prec.label(), reference[1], ROUNDS));
+                    + "interleaved in %d rounds.%n", prec.label(), reference.convGflops(), prec.label(), reference.matmulGflops(),
+                    ROUNDS));
             if (versus != null) {
                 BundleSpec b = Bundles.find(versus);
                 ComputePrecision bPrecision = versusPrecision != null ? versusPrecision : precision.precision;
@@ -159,8 +157,8 @@ public final class BenchCommand implements Callable<Integer> {
             for (int round = 0; round < 3; round++) {
                 for (int which = 0; which < 2; which++) {
                     ModelBundle m = which == 0 ? ma : mb;
-                    sums[which][0] += timeMode(m, Mode.PER_FRAME, clip)[0];
-                    sums[which][1] += timeMode(m, Mode.COHERENT, clip)[0];
+                    sums[which][0] += Timing.speed(m, Mode.PER_FRAME, clip).modelFps();
+                    sums[which][1] += Timing.speed(m, Mode.COHERENT, clip).modelFps();
                 }
             }
         }
@@ -168,12 +166,6 @@ public final class BenchCommand implements Callable<Integer> {
                 + "coherent %.2f; %s (%s) per-frame %.2f, coherent %.2f; ratio B/A per-frame **%.3f**, coherent **%.3f**.%n",
                 a.name(), pa.label(), sums[0][0] / 3, sums[0][1] / 3, b.name(), pb.label(), sums[1][0] / 3, sums[1][1] / 3,
                 sums[1][0] / sums[0][0], sums[1][1] / sums[0][1]);
-    }
-
-    /** {model fps, end-to-end fps} over the clip, after the warm-up. */
-    private static double[] timeMode(ModelBundle bundle, Mode mode, List<RgbImage> clip) {
-        Timing.Speed speed = Timing.speed(bundle, mode, clip);
-        return new double[] {speed.modelFps(), speed.wallFps()};
     }
 
     private static long[] stateBytes(ModelBundle bundle, RgbImage frame) {
@@ -189,7 +181,7 @@ public final class BenchCommand implements Callable<Integer> {
         BundleSpec spec = bundle.spec();
         double pipelineFps = PipelineBench.pipeline(bundle, clip, 1);
         // direct again right after the pipeline: on a shared machine speed drifts within a run
-        double directAfter = timeMode(bundle, Mode.COHERENT, clip)[1];
+        double directAfter = Timing.speed(bundle, Mode.COHERENT, clip).wallFps();
         double direct = (directFps + directAfter) / 2;
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {

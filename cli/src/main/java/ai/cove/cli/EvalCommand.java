@@ -91,9 +91,6 @@ public final class EvalCommand implements Callable<Integer> {
             + "(bundle.json \"style\"), for --style-net")
     Path stylesDir;
 
-    /** The current bundle's style distance while its rows are made (null without --style-net). */
-    private StyleDistance styleDistance;
-
     @Override
     public Integer call() throws Exception {
         List<Method> constant = constantMasks.stream().map(Method::constantMask).toList(); // checks the range
@@ -129,19 +126,18 @@ public final class EvalCommand implements Callable<Integer> {
             BundleSpec spec = Bundles.find(style);
             try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec));
                  StyleDistance distance = styleDistance(spec, dev)) {
-                styleDistance = distance;
                 String styleNetwork = styleNetworkDigest(bundle);
                 for (var e : inputs.entrySet()) {
                     EvalRow pf = perFrame.computeIfAbsent(styleNetwork + "/" + e.getKey(), k -> run(
                             Stylizer.builder(bundle, Mode.PER_FRAME), Method.PER_FRAME, e.getKey(), e.getValue(),
-                            truths.get(e.getKey())));
+                            truths.get(e.getKey()), distance));
                     rows.add(pf.as(spec.name()));
                     rows.add(run(Stylizer.builder(bundle, Mode.COHERENT), Method.COHERENT, e.getKey(),
-                            e.getValue(), truths.get(e.getKey())));
+                            e.getValue(), truths.get(e.getKey()), distance));
                     for (Method m : constant) {
                         Stylizer.Builder builder = Stylizer.builder(bundle, Mode.COHERENT)
                                 .replace(ModelBundle.Module.MASK, in -> constantMask(in.get(0), m.constantMask()));
-                        rows.add(run(builder, m, e.getKey(), e.getValue(), truths.get(e.getKey())));
+                        rows.add(run(builder, m, e.getKey(), e.getValue(), truths.get(e.getKey()), distance));
                     }
                 }
             }
@@ -171,7 +167,9 @@ public final class EvalCommand implements Callable<Integer> {
         return features.getManager().full(new Shape(f.get(0), 1, f.get(2), f.get(3)), m);
     }
 
-    private EvalRow run(Stylizer.Builder builder, Method method, String clip, List<RgbImage> frames, GroundTruth truth) {
+    /** One method on one clip; {@code distance} measures the style distance (null: not measured). */
+    private EvalRow run(Stylizer.Builder builder, Method method, String clip, List<RgbImage> frames, GroundTruth truth,
+                        StyleDistance distance) {
         List<RgbImage> outputs = new ArrayList<>();
         StreamRun.Totals t;
         try (Stylizer s = builder.build();
@@ -183,7 +181,7 @@ public final class EvalCommand implements Callable<Integer> {
             });
         }
         return new EvalRow(clip, builder.spec().name(), method, truth.pairErrors(outputs), meanSharpness(outputs),
-                t.modelFps(), t.wallFps(), styleDistance == null ? Double.NaN : styleDistance.mean(outputs),
+                t.modelFps(), t.wallFps(), distance == null ? Double.NaN : distance.mean(outputs),
                 meanHfEnergy(outputs), outputs);
     }
 

@@ -40,7 +40,6 @@ public record RgbImage(int width, int height, byte[] rgb) {
         return new RgbImage(pw, ph, out);
     }
 
-
     public static int roundUp(int value, int multiple) {
         return (value + multiple - 1) / multiple * multiple;
     }

@@ -194,8 +194,8 @@ public final class Stylizer implements AutoCloseable {
         return out;
     }
 
-    /** uint8 HWC RGB -> float [1,3,H,W] in [0,1]. */
-    static NDArray toTensor(NDManager m, RgbImage image) {
+    /** uint8 HWC RGB -> float [1,3,H,W] in [0,1], in manager m. */
+    public static NDArray toTensor(NDManager m, RgbImage image) {
         NDArray hwc = m.create(ByteBuffer.wrap(image.rgb()), new Shape(image.height(), image.width(), 3),
                 DataType.UINT8);
         return hwc.toType(DataType.FLOAT32, false).div(255f).transpose(2, 0, 1).expandDims(0);

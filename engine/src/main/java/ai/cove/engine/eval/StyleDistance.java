@@ -2,13 +2,13 @@ package ai.cove.engine.eval;
 
 import ai.cove.engine.ImageOps;
 import ai.cove.engine.RgbImage;
+import ai.cove.engine.Stylizer;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
@@ -17,7 +17,6 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,11 +109,9 @@ public final class StyleDistance implements AutoCloseable {
     }
 
     private static NDArray normalised(NDManager m, RgbImage image) {
-        NDArray hwc = m.create(ByteBuffer.wrap(image.rgb()), new Shape(image.height(), image.width(), 3), DataType.UINT8);
-        NDArray x = hwc.toType(DataType.FLOAT32, false).div(255f).transpose(2, 0, 1);
-        NDArray mean = m.create(MEAN, new Shape(3, 1, 1));
-        NDArray std = m.create(STD, new Shape(3, 1, 1));
-        return x.sub(mean).div(std).expandDims(0);
+        NDArray mean = m.create(MEAN, new Shape(1, 3, 1, 1));
+        NDArray std = m.create(STD, new Shape(1, 3, 1, 1));
+        return Stylizer.toTensor(m, image).sub(mean).div(std);
     }
 
     @Override

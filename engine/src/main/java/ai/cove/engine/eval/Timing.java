@@ -36,10 +36,19 @@ public final class Timing {
 
     /** Frames per second inside the networks and end to end. */
     public record Speed(double modelFps, double wallFps) {
+        /** The mean of several runs (interleaved rounds on a machine whose speed drifts). */
+        public static Speed mean(List<Speed> runs) {
+            return new Speed(runs.stream().mapToDouble(Speed::modelFps).average().orElse(Double.NaN),
+                    runs.stream().mapToDouble(Speed::wallFps).average().orElse(Double.NaN));
+        }
     }
 
     /** The same-run ceiling the model is compared with: a 3x3 conv and a matmul, in GFLOP/s. */
     public record Reference(double convGflops, double matmulGflops) {
+        public static Reference mean(List<Reference> runs) {
+            return new Reference(runs.stream().mapToDouble(Reference::convGflops).average().orElse(Double.NaN),
+                    runs.stream().mapToDouble(Reference::matmulGflops).average().orElse(Double.NaN));
+        }
     }
 
     private Timing() {
