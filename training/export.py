@@ -39,10 +39,24 @@ SIGNATURES = {
 
 
 def architecture_of(channels=(16, 32, 64), residual_blocks=5, flow_width=16, mask_width=16,
-                    style_network="johnson-half", split="r1/4(E)") -> Dict:
-    return {"style_network": style_network, "channels": list(channels), "residual_blocks": residual_blocks,
+                    style_network="johnson-half", split="r1/4(E)", mask_evidence="features",
+                    warp="bilinear") -> Dict:
+    arch = {"style_network": style_network, "channels": list(channels), "residual_blocks": residual_blocks,
             "split": split, "flow_network": "flownets-small", "flow_width": flow_width,
             "mask_width": mask_width}
+    if mask_evidence != "features":
+        arch["mask_evidence"] = mask_evidence   # absent: the paper's mask (feature difference only)
+    if warp != "bilinear":
+        arch["warp"] = warp                     # absent: the paper's bilinear warp
+    return arch
+
+
+def mask_signature(arch: Dict) -> Dict:
+    """bundle.json modules.mask: the inputs the mask module takes, in order (the engine reads them)."""
+    if arch.get("mask_evidence", "features") == "image":
+        return {"inputs": ["features[N,C,h,w]", "warped[N,C,h,w]", "previous_image[N,3,H,W]", "image[N,3,H,W]",
+                           "flow[N,2,h,w]"], "outputs": ["mask[N,1,h,w]"]}
+    return SIGNATURES["mask"]
 
 
 def split_shape(arch: Dict):
@@ -53,12 +67,19 @@ def split_shape(arch: Dict):
 
 
 def build_from_architecture(arch: Dict) -> networks.CoherentNet:
+    net = _build(arch)
+    net.warp_mode = networks.Warp(arch.get("warp", "bilinear")).mode
+    return net
+
+
+def _build(arch: Dict) -> networks.CoherentNet:
     stride, channels = split_shape(arch)
     if stride != 4:
         base = networks.build(tuple(arch["channels"]), arch["residual_blocks"], arch["flow_width"], arch["mask_width"])
         enc, dec, _, _ = networks.split_style_network(base.encoder, base.decoder, arch["split"])
         return networks.CoherentNet(enc, dec, networks.FlowAtStride(base.flow, stride),
-                                    networks.MaskNet(channels, arch["mask_width"]))
+                                    networks.mask_network(channels, arch["mask_width"], stride,
+                                                          arch.get("mask_evidence", "features")))
     if arch["style_network"] == "transformernet":
         from . import byo
         encoder, decoder = byo.TransformerEncoder(), byo.TransformerDecoder()
@@ -103,6 +124,18 @@ class ContiguousPair(nn.Module):
         return self.module(a, b).contiguous()
 
 
+class ContiguousEvidence(nn.Module):
+    """ContiguousPair for EvidenceMaskNet's five inputs."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, features: torch.Tensor, warped: torch.Tensor, previous_image: torch.Tensor,
+                image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        return self.module(features, warped, previous_image, image, flow).contiguous()
+
+
 def replace_modules(module: nn.Module, kind: type, make) -> nn.Module:
     """Replaces, in place, every submodule of type `kind` by make(submodule); returns module."""
     for child in list(module.modules()):
@@ -124,7 +157,10 @@ def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict
     for key in VARIANT_MODULES:
         files[key] = f"{key}.{variant}.pt"
         reduced = reduced_copy(networks.inference_form(getattr(net, key)), dtype)
-        wrapped = ContiguousPair(reduced) if key == "mask" else Contiguous(reduced)
+        if key == "mask":
+            wrapped = ContiguousEvidence(reduced) if isinstance(reduced, networks.EvidenceMaskNet) else ContiguousPair(reduced)
+        else:
+            wrapped = Contiguous(reduced)
         torch.jit.save(torch.jit.script(wrapped.eval()), os.path.join(out_dir, files[key]))
     return files
 
@@ -136,7 +172,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
     and writes bundle.json; returns the bundle.json path."""
     os.makedirs(out_dir, exist_ok=True)
     net = net.eval()
-    modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
+    modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
     for key, module in modules.items():
         torch.jit.save(torch.jit.script(networks.inference_form(module)), os.path.join(out_dir, key + ".pt"))
@@ -151,7 +187,8 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "input_range": [0.0, 1.0],
         "flow_source": flow_source,
         **({"dis_downscale": dis_downscale} if flow_source == "dis" else {}),
-        "modules": {key: dict(file=key + ".pt", **SIGNATURES[key]) for key in MODULES},
+        "modules": {key: dict(file=key + ".pt", **(mask_signature(arch) if key == "mask" else SIGNATURES[key]))
+                    for key in MODULES},
         "variants": {v: write_variant(net, out_dir, v) for v in variants},
         "gflops": flops.net_gflops(net),
         "made_by": made_by,

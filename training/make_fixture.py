@@ -51,6 +51,21 @@ def run_modes(net: networks.CoherentNet, images, multiple: int):
     return per_frame, coherent, masks
 
 
+def write_evidence_bundle(net: networks.CoherentNet, images, out: str):
+    """The same tiny network with the mask that also sees the images (EvidenceMaskNet) and the bicubic
+    warp: tiny-evidence-bundle and its coherent outputs (coherent_evidence_N.png)."""
+    arch = export.architecture_of(**TINY, mask_evidence="image", warp="bicubic")
+    evidence = networks.CoherentNet(net.encoder, net.decoder, net.flow,
+                                    networks.mask_network(TINY["channels"][2], TINY["mask_width"], 4, "image"),
+                                    warp_mode="bicubic").eval()
+    export.export_bundle(evidence, os.path.join(out, "tiny-evidence-bundle"), "tiny-evidence", "random", arch,
+                         {"command": "python3 -m training.make_fixture", "note": "random weights, test only"})
+    _, coherent, masks = run_modes(evidence, images, networks.SIZE_MULTIPLE)
+    for i, img in enumerate(coherent):
+        imageops.write_rgb(os.path.join(out, f"coherent_evidence_{i}.png"), img)
+    return masks
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", default="engine/src/test/resources/fixture")
@@ -71,8 +86,10 @@ def main(argv=None):
         imageops.write_rgb(os.path.join(args.out, f"input_{i}.png"), img)
         imageops.write_rgb(os.path.join(args.out, f"per_frame_{i}.png"), a)
         imageops.write_rgb(os.path.join(args.out, f"coherent_{i}.png"), b)
+    evidence_masks = write_evidence_bundle(net, images, args.out)
     with open(os.path.join(args.out, "expected.json"), "w") as f:
-        json.dump({"frames": len(images), "height": SIZE[0], "width": SIZE[1], "coherent_mean_mask": masks}, f, indent=2)
+        json.dump({"frames": len(images), "height": SIZE[0], "width": SIZE[1], "coherent_mean_mask": masks,
+                   "evidence_coherent_mean_mask": evidence_masks}, f, indent=2)
     print(f"fixture written to {args.out}")
 
 

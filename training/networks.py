@@ -293,14 +293,71 @@ class MaskNet(nn.Module):
         return torch.sigmoid(self.body(torch.abs(features - warped)))
 
 
+class EvidenceMaskNet(nn.Module):
+    """The mask sub-network with evidence about the flow: besides |F_t - F'_t| it sees how well the
+    flow explains the input, |I_t - warp(I_{t-1})| per RGB channel at feature resolution.
+
+    The feature difference alone mixes the style network's own flicker (which the mask should
+    remove, M -> 1) with misalignment from a wrong flow (which it must not carry, M -> 0); measured
+    on judo (flow right) and a generated animation (flow wrong) the paper's mask sat at the same
+    ~0.58 on both (docs/EVAL.md, training.diagnose_motion). The image difference tells them apart.
+    """
+
+    def __init__(self, channels: int = 64, width: int = 16, stride: int = 4):
+        super().__init__()
+        self.stride = stride
+        self.body = nn.Sequential(
+            nn.Conv2d(channels + 3, width, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(width, width // 2, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(width // 2, 1, 3, 1, 1))
+
+    def forward(self, features: torch.Tensor, warped: torch.Tensor, previous_image: torch.Tensor,
+                image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        previous_small = F.avg_pool2d(previous_image, self.stride)
+        small = F.avg_pool2d(image, self.stride)
+        # x8 brings a visible misalignment (~0.1 in [0,1]) to the scale of the feature differences
+        misaligned = 8.0 * torch.abs(small - warp(previous_small, flow))
+        return torch.sigmoid(self.body(torch.cat([torch.abs(features - warped), misaligned], 1)))
+
+
+def mask_network(channels: int, width: int, stride: int, evidence: str = "features") -> nn.Module:
+    """The mask sub-network of an architecture: "features" (the paper's) or "image" (EvidenceMaskNet)."""
+    if evidence == "image":
+        return EvidenceMaskNet(channels, width, stride)
+    if evidence != "features":
+        raise ValueError(f"mask evidence must be features or image, got {evidence}")
+    return MaskNet(channels, width)
+
+
+def mask_of(mask: nn.Module, features: torch.Tensor, warped: torch.Tensor, previous_image: torch.Tensor,
+            image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """M for either mask sub-network: the paper's (feature difference only) or EvidenceMaskNet."""
+    if isinstance(mask, EvidenceMaskNet):
+        return mask(features, warped, previous_image, image, flow)
+    return mask(features, warped)
+
+
+WARP_MODES = ("bilinear", "bicubic")
+
+
 class Warp(nn.Module):
-    """Bilinear backward warp: out(p) = source(p + flow(p)); outside the image it clamps to the border."""
+    """Backward warp: out(p) = source(p + flow(p)); outside the image it clamps to the border.
+
+    bicubic keeps the carried features sharp: every frame re-samples F^o at sub-pixel offsets, and
+    bilinear interpolation low-passes it each time (docs/EVAL.md: high-frequency energy 84% of
+    per-frame after 60 frames of bedroom with bilinear, 94% with bicubic, at the same e_stab)."""
+
+    def __init__(self, mode: str = "bilinear"):
+        super().__init__()
+        if mode not in WARP_MODES:
+            raise ValueError(f"warp mode must be one of {WARP_MODES}, got {mode}")
+        self.mode = mode
 
     def forward(self, source: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-        return warp(source, flow)
+        return warp(source, flow, self.mode)
 
 
-def warp(source: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+def warp(source: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
     n, _, h, w = source.shape
     ys = torch.arange(h, dtype=source.dtype, device=source.device).view(1, h, 1).expand(n, h, w)
     xs = torch.arange(w, dtype=source.dtype, device=source.device).view(1, 1, w).expand(n, h, w)
@@ -310,7 +367,7 @@ def warp(source: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     gx = 2.0 * x / max(w - 1, 1) - 1.0
     gy = 2.0 * y / max(h - 1, 1) - 1.0
     grid = torch.stack([gx, gy], dim=3)
-    return F.grid_sample(source, grid, mode="bilinear", padding_mode="border", align_corners=True)
+    return F.grid_sample(source, grid, mode=mode, padding_mode="border", align_corners=True)
 
 
 def compose(features: torch.Tensor, warped: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -321,12 +378,14 @@ def compose(features: torch.Tensor, warped: torch.Tensor, mask: torch.Tensor) ->
 class CoherentNet(nn.Module):
     """Net0 / Net1 in one eager module, for training and as the reference the Java step must match."""
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, flow: nn.Module, mask: nn.Module):
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, flow: nn.Module, mask: nn.Module,
+                 warp_mode: str = "bilinear"):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
         self.flow = flow
         self.mask = mask
+        self.warp_mode = Warp(warp_mode).mode
 
     def net0(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         features = self.encoder(image)
@@ -336,8 +395,8 @@ class CoherentNet(nn.Module):
         """Returns (O_t, F^o_t, M, W_t)."""
         features = self.encoder(image)
         flow = self.flow(previous_image, image)
-        warped = warp(previous_composite, flow)
-        mask = self.mask(features, warped)
+        warped = warp(previous_composite, flow, self.warp_mode)
+        mask = mask_of(self.mask, features, warped, previous_image, image, flow)
         composite = compose(features, warped, mask)
         return self.decoder(composite), composite, mask, flow
 

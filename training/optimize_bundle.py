@@ -103,7 +103,7 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
     if mask_bias:
         with torch.no_grad():
             net.mask.body[-1].bias += mask_bias
-    modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(),
+    modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
     for key, module in modules.items():
         if not (freeze or cat_pad or (channels_last and key in ("encoder", "decoder"))

@@ -110,8 +110,8 @@ def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_so
         pyramid = net.flow.pyramid(prev, cur)
         flow = net.flow.resample(pyramid[0]) if hasattr(net.flow, "resample") else pyramid[0]
         flow_term = losses.flow_loss(pyramid, gt_flow, traceable)
-    warped = networks.warp(prev_feat, flow)
-    mask = net.mask(features, warped)
+    warped = networks.warp(prev_feat, flow, net.warp_mode)
+    mask = networks.mask_of(net.mask, features, warped, prev, cur, flow)
     composite = networks.compose(features, warped, mask)
     out = net.decoder(composite)
     terms = {"cohe": losses.coherence_loss(out, prev_out, gt_flow, traceable),
@@ -172,6 +172,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="re-initialise the flow sub-network before phase 1 (pre-train it from scratch)")
     p.add_argument("--split", choices=list(networks.SPLITS), default="r1/4(E)",
                    help="layer where features are composed (Table 3 ablation); the style network is re-partitioned")
+    p.add_argument("--mask-evidence", choices=["features", "image"],
+                   help="what the mask sees: features (the paper: |F_t - F'_t|) or image (also how well the flow "
+                        "explains the input, |I_t - warp(I_{t-1})|; networks.EvidenceMaskNet); default: the --init "
+                        "bundle's, else features. A change starts the mask from scratch")
+    p.add_argument("--warp", choices=list(networks.WARP_MODES),
+                   help="interpolation of the feature warp (default: the --init bundle's, else bilinear as in the "
+                        "paper); bicubic keeps carried features sharp")
     p.add_argument("--flow-source", choices=["network", "dis"], default="network",
                    help="dis: classical DIS flow (OpenCV) instead of the flow sub-network; only the mask is trained")
     p.add_argument("--dis-downscale", type=int,
@@ -198,6 +205,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def mask_evidence(args, init_meta: dict) -> str:
+    """What the mask sees: --mask-evidence, else the --init bundle's, else the paper's (features)."""
+    return args.mask_evidence or init_meta.get("architecture", {}).get("mask_evidence", "features")
+
+
 def build_network(args, init_meta: dict) -> networks.CoherentNet:
     """The network to train: the --init bundle (at its own split) or a style run's network, with
     flow and mask re-partitioned at --split, and the flow sub-network reset if asked."""
@@ -214,7 +226,14 @@ def build_network(args, init_meta: dict) -> networks.CoherentNet:
         load_style_network(net, args.style_run, args.init)
     if args.split != "r1/4(E)" and not isinstance(net.flow, networks.FlowAtStride):
         enc, dec, stride, channels = networks.split_style_network(net.encoder, net.decoder, args.split)
-        net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride), networks.MaskNet(channels))
+        net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride),
+                                   networks.mask_network(channels, 16, stride, mask_evidence(args, init_meta)))
+    evidence = mask_evidence(args, init_meta)
+    if isinstance(net.mask, networks.EvidenceMaskNet) != (evidence == "image"):
+        # a mask that sees other inputs starts from scratch
+        stride, channels = export.split_shape(export.architecture_of(split=args.split))
+        net.mask = networks.mask_network(channels, 16, stride, evidence)
+    net.warp_mode = args.warp or init_meta.get("architecture", {}).get("warp", "bilinear")
     if args.reset_flow:
         for m in net.flow.modules():
             if m is not net.flow and hasattr(m, "reset_parameters"):
@@ -273,7 +292,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     dis = args.flow_source == "dis"
     made_by = provenance(args, argv, init_meta, started)
-    arch = export.architecture_of(split=args.split)
+    arch = export.architecture_of(split=args.split, mask_evidence=mask_evidence(args, init_meta), warp=net.warp_mode)
     name = os.path.basename(os.path.normpath(args.out))
 
     def snapshot(step):

@@ -151,3 +151,29 @@ def test_record_validation_writes_the_table_figures_into_bundle_json(tmp_path):
     assert v["e_stab_ratio"] == 0.5  # mean 0.0015 / mean 0.003
     assert v["sharpness_ratio"] == round(0.385 / 0.4, 4)
     assert v["per_clip_e_stab_ratio"] == {"c1": 0.5, "c2": 0.5}
+
+
+def test_evidence_mask_and_bicubic_warp_survive_export(tmp_path):
+    torch.manual_seed(0)
+    arch = export.architecture_of((8, 16, 32), 1, 8, 8, split="r1/2(D)", mask_evidence="image", warp="bicubic")
+    net = export.build_from_architecture(arch).eval()
+    assert isinstance(net.mask, networks.EvidenceMaskNet) and net.warp_mode == "bicubic"
+    export.export_bundle(net, str(tmp_path), "e", "x", arch, {}, flow_source="dis", dis_downscale=2)
+    meta = export.read_meta(str(tmp_path))
+    assert len(meta["modules"]["mask"]["inputs"]) == 5
+    x0, x1 = torch.rand(1, 3, 32, 48), torch.rand(1, 3, 32, 48)
+    with torch.no_grad():
+        _, f0 = net.net0(x0)
+        out1 = net.net1(x0, x1, f0)[0]
+        reloaded = export.load_bundle(str(tmp_path))
+        assert reloaded.warp_mode == "bicubic"
+        assert torch.allclose(reloaded.net1(x0, x1, f0)[0], out1, atol=1e-6)
+        flow = net.flow(x0, x1)
+        warp = torch.jit.load(str(tmp_path / "warp.pt"))
+        assert torch.allclose(warp(f0, flow), networks.warp(f0, flow, "bicubic"), atol=1e-6)
+        assert not torch.allclose(warp(f0, flow + 0.5), networks.warp(f0, flow + 0.5, "bilinear"), atol=1e-4)
+        mask = torch.jit.load(str(tmp_path / "mask.pt"))
+        f1 = net.encoder(x1)
+        assert torch.allclose(mask(f1, f0, x0, x1, flow), net.mask(f1, f0, x0, x1, flow), atol=1e-6)
+        variant = torch.jit.load(str(tmp_path / meta["variants"]["bfloat16"]["mask"]))
+        assert (variant(f1, f0, x0, x1, flow) - net.mask(f1, f0, x0, x1, flow)).abs().max() < 0.05

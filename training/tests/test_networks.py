@@ -83,3 +83,46 @@ def test_inference_form_computes_the_training_layers(split):
         assert torch.allclose(fast_enc(x), f, atol=1e-5)
         assert torch.allclose(torch.jit.script(fast_dec)(f), dec(f), atol=1e-5)
     assert next(enc.parameters()) is not next(fast_enc.parameters())  # a copy: training layers untouched
+
+
+def test_bicubic_warp_moves_integer_shifts_exactly_and_keeps_more_detail_at_half_pixels():
+    src = torch.rand(1, 4, 20, 24)
+    flow = torch.zeros(1, 2, 20, 24)
+    flow[:, 0] = 3.0
+    assert torch.allclose(networks.warp(src, flow, "bicubic")[..., :-3], src[..., 3:], atol=1e-5)
+    there, back = torch.zeros_like(flow), torch.zeros_like(flow)
+    there[:, 0], back[:, 0] = 0.5, -0.5
+    inner = (..., slice(3, -3), slice(3, -3))
+
+    def round_trip_loss(mode):
+        twice = networks.warp(networks.warp(src, there, mode), back, mode)
+        return float(((twice - src)[inner] ** 2).mean())
+    # a half-pixel shift there and back low-passes the texture; bicubic loses far less of it
+    assert round_trip_loss("bicubic") < 0.7 * round_trip_loss("bilinear")
+
+
+def test_warp_mode_is_checked():
+    with pytest.raises(ValueError, match="warp mode"):
+        networks.Warp("nearest")
+
+
+def test_evidence_mask_sees_whether_the_flow_explains_the_images():
+    torch.manual_seed(0)
+    mask = networks.mask_network(8, 8, 4, "image").eval()
+    features = torch.rand(1, 8, 6, 8)
+    image = torch.rand(1, 3, 24, 32)
+    still = torch.zeros(1, 2, 6, 8)
+    with torch.no_grad():
+        explained = mask(features, features, image, image, still)
+        unexplained = mask(features, features, torch.rand(1, 3, 24, 32), image, still)
+        moved = torch.roll(image, 4, dims=3)             # the previous frame, 4 px (1 feature px) to the right
+        flow = torch.full((1, 2, 6, 8), 0.0)
+        flow[:, 0] = 1.0                                  # ...which this flow explains
+        followed = mask(features, features, moved, image, flow)
+    assert explained.shape == (1, 1, 6, 8)
+    assert not torch.allclose(explained, unexplained, atol=1e-4), "the mask must react to the image evidence"
+    # (the last column samples past the border; three 3x3 convolutions spread that 3 columns left)
+    assert torch.allclose(followed[..., :4], explained[..., :4], atol=1e-5), \
+        "a flow that explains the motion must look like no motion at all"
+    with pytest.raises(ValueError, match="mask evidence"):
+        networks.mask_network(8, 8, 4, "depth")

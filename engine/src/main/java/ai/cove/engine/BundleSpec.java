@@ -21,6 +21,7 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
                          int sizeMultiple, FlowSource flowSource, int disDownscale, JsonNode json) {
 
     public static final int FORMAT = 1;
+    private static final int MASK_INPUTS_WITH_IMAGES = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> MODULE_NAMES =
             java.util.Arrays.stream(ModelBundle.Module.values()).map(ModelBundle.Module::fileStem).toList();
@@ -67,12 +68,26 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
                         + p.getFileName() + "); every bundle needs " + MODULE_NAMES);
             }
         }
+        int maskInputs = json.path("modules").path("mask").path("inputs").size();
+        if (maskInputs != 0 && maskInputs != 2 && maskInputs != MASK_INPUTS_WITH_IMAGES) {
+            throw new BundleException(file + ": the mask module takes (features, warped) or (features, warped,"
+                    + " previous_image, image, flow), but modules.mask.inputs lists " + maskInputs + " inputs");
+        }
         json.path("variants").fields().forEachRemaining(v -> v.getValue().fields().forEachRemaining(m -> {
             if (!Files.isRegularFile(dir.resolve(m.getValue().asText()))) {
                 throw new BundleException("bundle " + dir + " lists a " + v.getKey() + " " + m.getKey() + " module ("
                         + m.getValue().asText() + ") that is missing");
             }
         }));
+    }
+
+    /**
+     * True when the mask module also takes (previous_image, image, flow), to see how well the flow
+     * explains the input (architecture.mask_evidence "image"); false for the paper's mask, which
+     * sees only the features and the warped features.
+     */
+    public boolean maskSeesImages() {
+        return json.path("modules").path("mask").path("inputs").size() == MASK_INPUTS_WITH_IMAGES;
     }
 
     public Path modulePath(ModelBundle.Module module) {

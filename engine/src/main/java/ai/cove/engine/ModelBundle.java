@@ -104,7 +104,9 @@ public final class ModelBundle implements AutoCloseable {
             expect(Module.DECODER, new NDList(features), new Shape(1, 3, s, s));
             var flow = expect(Module.FLOW, new NDList(image, image), new Shape(1, 2, f, f));
             var warped = expect(Module.WARP, new NDList(features, flow), new Shape(1, c, f, f));
-            expect(Module.MASK, new NDList(features, warped), new Shape(1, 1, f, f));
+            NDList maskInputs = spec.maskSeesImages() ? new NDList(features, warped, image, image, flow)
+                    : new NDList(features, warped);
+            expect(Module.MASK, maskInputs, new Shape(1, 1, f, f));
         }
     }
 

@@ -147,7 +147,9 @@ public final class Stylizer implements AutoCloseable {
                         new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
                 NDArray flow = flow(m, modelNanos, previous, padded, image);
                 NDArray warped = run(ModelBundle.Module.WARP, modelNanos, previousComposite, flow);
-                NDArray mask = run(ModelBundle.Module.MASK, modelNanos, features, warped);
+                NDArray mask = spec.maskSeesImages()
+                        ? run(ModelBundle.Module.MASK, modelNanos, features, warped, toTensor(m, previous), image, flow)
+                        : run(ModelBundle.Module.MASK, modelNanos, features, warped);
                 composite = compose(features, warped, mask);
                 meanMask = mask.mean().getFloat();
             }

@@ -89,6 +89,17 @@ class BundleLoadingTest {
     }
 
     @Test
+    void maskInputsOtherThanTheTwoKnownFormsAreRejected() throws IOException {
+        Path b = copyOfFixture();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode node = (ObjectNode) json.readTree(b.resolve("bundle.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) node.path("modules").path("mask").path("inputs")).add("extra[N]");
+        json.writeValue(b.resolve("bundle.json").toFile(), node);
+        assertThatThrownBy(() -> BundleSpec.read(b)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("modules.mask.inputs lists 3 inputs");
+    }
+
+    @Test
     void disDownscaleMustDivideTheFeatureStride() throws IOException {
         Path b = copyOfFixture();
         assertThat(BundleSpec.read(b).disDownscale()).isEqualTo(1); // absent: DIS at full size

@@ -76,6 +76,26 @@ class StylizerTest {
     }
 
     @Test
+    void maskThatSeesTheImagesAndBicubicWarpMatchEagerPyTorch() {
+        BundleSpec spec = BundleSpec.read(Fixture.dir().resolve("tiny-evidence-bundle"));
+        assertThat(spec.maskSeesImages()).isTrue();
+        assertThat(bundle.spec().maskSeesImages()).isFalse();
+        try (ModelBundle evidence = ModelBundle.load(spec, Device.cpu(), ComputePrecision.FLOAT32);
+             Stylizer s = Stylizer.create(evidence, Mode.COHERENT)) {
+            List<Stylizer.Result> results = runAll(s);
+            JsonNode masks = expected.get("evidence_coherent_mean_mask");
+            for (int i = 0; i < results.size(); i++) {
+                assertThat(Fixture.maxDiff(results.get(i).image(), Fixture.image("coherent_evidence_" + i + ".png")))
+                        .as("frame %d", i).isLessThanOrEqualTo(1);
+                if (i > 0) {
+                    assertThat(results.get(i).meanMask())
+                            .isCloseTo(masks.get(i - 1).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
     void firstFrameIsIdenticalBetweenModesAndLaterFramesDiffer() {
         try (Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME);
              Stylizer coherent = Stylizer.create(bundle, Mode.COHERENT)) {
