@@ -71,14 +71,14 @@ def _sample(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
 def run(net: networks.CoherentNet, meta: Dict, frames: List[np.ndarray], constant_mask: float = -1.0):
     """Outputs and, per pair, the flow the bundle used (backward, full-resolution pixels, HxWx2) and its
     mask (full resolution). constant_mask >= 0 replaces the mask sub-network."""
-    stride, downscale = meta["feature_stride"], meta.get("dis_downscale", 1)
+    stride, dis = meta["feature_stride"], classical.DisSettings.of_bundle(meta)
     outputs, flows, masks = [], [], []
     with torch.no_grad():
         out, composite = net.net0(_tensor(frames[0]))
         outputs.append(_image(out))
         for prev, cur in zip(frames[:-1], frames[1:]):
             features = net.encoder(_tensor(cur))
-            flow = torch.from_numpy(classical.dis_backward_flow(prev, cur, stride, downscale))[None]
+            flow = torch.from_numpy(classical.dis_backward_flow(prev, cur, stride, dis))[None]
             warped = networks.warp(composite, flow, net.warp_mode)
             mask = (networks.mask_of(net.mask, features, warped, _tensor(prev), _tensor(cur), flow) if constant_mask < 0
                     else torch.full_like(features[:, :1], constant_mask))

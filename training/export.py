@@ -19,7 +19,7 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
-from . import flops, networks
+from . import classical, flops, networks
 
 FORMAT_VERSION = 1
 MODULES = ("encoder", "decoder", "flow", "warp", "mask")
@@ -167,7 +167,7 @@ def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict
 
 def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str, arch: Dict,
                   made_by: Dict, flow_source: str = "network", metrics: Optional[Dict] = None,
-                  variants=("bfloat16",), dis_downscale: int = 1) -> str:
+                  variants=("bfloat16",), dis: Optional[classical.DisSettings] = None) -> str:
     """Scripts every sub-network (float32, plus the given reduced-precision variants) into out_dir
     and writes bundle.json; returns the bundle.json path."""
     os.makedirs(out_dir, exist_ok=True)
@@ -186,7 +186,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "size_multiple": networks.SIZE_MULTIPLE,
         "input_range": [0.0, 1.0],
         "flow_source": flow_source,
-        **({"dis_downscale": dis_downscale} if flow_source == "dis" else {}),
+        **((dis or classical.DisSettings()).bundle_fields() if flow_source == "dis" else {}),
         "modules": {key: dict(file=key + ".pt", **(mask_signature(arch) if key == "mask" else SIGNATURES[key]))
                     for key in MODULES},
         "variants": {v: write_variant(net, out_dir, v) for v in variants},

@@ -20,6 +20,8 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
                  style on selection clips with training.select_snapshot.
 --dis-downscale N  in place, DIS bundles: DIS runs on frames shrunk N times (N divides the feature
                  stride; the r1/2(D) bundles use 2: same stability, ~4x cheaper DIS).
+--dis-tuning L I in place, DIS bundles: DIS computes down to pyramid level L (MEDIUM: 1) with I
+                 variational refinement iterations (MEDIUM: 5).
 """
 import argparse
 import os
@@ -96,6 +98,17 @@ def set_dis_downscale(bundle_dir: str, downscale: int) -> None:
     export.write_meta(bundle_dir, meta)
 
 
+def set_dis_tuning(bundle_dir: str, finest_scale: int, refinement_iterations: int) -> None:
+    """DIS of a dis bundle departs from the MEDIUM preset (classical.DisSettings, engine DisFlow.Tuning)."""
+    meta = export.read_meta(bundle_dir)
+    if meta.get("flow_source") != "dis":
+        raise SystemExit(f"{bundle_dir} does not use DIS flow (flow_source {meta.get('flow_source')!r})")
+    meta.update(dis_finest_scale=finest_scale, dis_refinement_iterations=refinement_iterations)
+    meta.setdefault("made_by", {})["dis_tuning"] = (f"python3 -m training.optimize_bundle {bundle_dir} "
+                                                    f"--dis-tuning {finest_scale} {refinement_iterations}")
+    export.write_meta(bundle_dir, meta)
+
+
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
                      mask_bias: float = 0.0) -> str:
     os.makedirs(dst, exist_ok=True)
@@ -141,9 +154,15 @@ def main(argv=None):
     p.add_argument("--cat-pad", action="store_true")
     p.add_argument("--mask-bias", type=float, default=0.0)
     p.add_argument("--dis-downscale", type=int, help="in place: DIS runs on frames shrunk by this factor")
+    p.add_argument("--dis-tuning", type=int, nargs=2, metavar=("FINEST_SCALE", "ITERATIONS"),
+                   help="in place: DIS's finest pyramid level and variational refinement iterations")
     args = p.parse_args(argv)
-    if not (args.add_variant or args.copy_to or args.rescript or args.dis_downscale):
-        p.error("give --add-variant, --copy-to, --rescript or --dis-downscale")
+    if not (args.add_variant or args.copy_to or args.rescript or args.dis_downscale or args.dis_tuning):
+        p.error("give --add-variant, --copy-to, --rescript, --dis-downscale or --dis-tuning")
+    if args.dis_tuning:
+        set_dis_tuning(args.bundle, *args.dis_tuning)
+        print(f"DIS of {args.bundle} runs to pyramid level {args.dis_tuning[0]} with {args.dis_tuning[1]} "
+              "refinement iterations")
     if args.dis_downscale:
         set_dis_downscale(args.bundle, args.dis_downscale)
         print(f"DIS of {args.bundle} runs on frames shrunk {args.dis_downscale}x")

@@ -5,7 +5,8 @@
         --command "./cove eval --clips ... --styles candy,udnie --out out/eval"
 
 Per bundle: mean e_stab over the clips for per-frame and coherent modes, their ratio (the Table 1
-figure), the coherent/per-frame sharpness ratio and the per-clip values.
+figure), the per-clip ratios with their mean and the worst clip, and the coherent/per-frame
+sharpness and high-frequency energy ratios.
 """
 import argparse
 import csv
@@ -39,6 +40,10 @@ def summarise(rows):
             "per_clip_e_stab_ratio": {c: round(float(m["coherent"]["e_stab"]) / float(m["per-frame"]["e_stab"]), 4)
                                       for c, m in sorted(complete.items())},
         }
+        per_clip = out[style]["per_clip_e_stab_ratio"]
+        out[style]["e_stab_ratio_clip_mean"] = round(mean(per_clip.values()), 4)
+        worst = max(per_clip, key=per_clip.get)
+        out[style]["worst_clip"] = {"clip": worst, "e_stab_ratio": per_clip[worst]}
         hf = lambda mode: mean(float(m[mode].get("hf_energy") or "nan") for m in complete.values())
         if not math.isnan(hf("coherent")):
             out[style]["hf_energy_ratio"] = round(hf("coherent") / hf("per-frame"), 4)

@@ -29,9 +29,11 @@ def candidates(runs):
     return found
 
 
-def choose(summary, max_sharpness_loss: float):
-    """The name with the lowest e_stab ratio among those within the sharpness budget, or None."""
-    within = {n: v for n, v in summary.items() if 1.0 - v["sharpness_ratio"] <= max_sharpness_loss}
+def choose(summary, max_sharpness_loss: float, min_hf_energy: float = 0.0):
+    """The name with the lowest e_stab ratio among those within the sharpness budget (PSI-like
+    sharpness loss and, when measured, high-frequency energy kept), or None."""
+    within = {n: v for n, v in summary.items() if 1.0 - v["sharpness_ratio"] <= max_sharpness_loss
+              and v.get("hf_energy_ratio", 1.0) >= min_hf_energy}
     return min(within, key=lambda n: within[n]["e_stab_ratio"]) if within else None
 
 
@@ -44,6 +46,9 @@ def main(argv=None):
                    help="largest accepted 1 - sharpness(coherent)/sharpness(per-frame) (default 0.02: a "
                         "point under the 3%% target, as the selection clips under-stated the loss on the "
                         "validation clips by 0.45-0.83 points for every style, docs/EVAL.md)")
+    p.add_argument("--min-hf-energy", type=float, default=0.9,
+                   help="smallest accepted high-frequency energy (variance of the Laplacian) of coherent output "
+                        "relative to per-frame (default 0.9)")
     p.add_argument("--command", required=True, help="the cove eval command that produced the CSV")
     args = p.parse_args(argv)
     found = candidates(args.run)
@@ -51,10 +56,12 @@ def main(argv=None):
         summary = {n: v for n, v in record_validation.summarise(list(csv.DictReader(f))).items() if n in found}
     if not summary:
         raise SystemExit(f"{args.results} has no rows for the bundles of {args.run}: {sorted(found)}")
-    name = choose(summary, args.max_sharpness_loss)
+    name = choose(summary, args.max_sharpness_loss, args.min_hf_energy)
     if name is None:
-        raise SystemExit(f"no bundle of {args.run} keeps the sharpness loss within {args.max_sharpness_loss}: "
-                         + ", ".join(f"{n} {1 - v['sharpness_ratio']:.3f}" for n, v in summary.items()))
+        raise SystemExit(f"no bundle of {args.run} keeps the sharpness loss within {args.max_sharpness_loss} and "
+                         f"the high-frequency energy at {args.min_hf_energy} or more: "
+                         + ", ".join(f"{n} {1 - v['sharpness_ratio']:.3f} / {v.get('hf_energy_ratio', float('nan')):.3f}"
+                                     for n, v in summary.items()))
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
     run, folder = found[name]
@@ -66,10 +73,12 @@ def main(argv=None):
     meta["metrics"] = {k: v for k, v in meta.get("metrics", {}).items() if k != "validation"}
     meta["made_by"]["selected"] = {
         "runs": args.run, "chosen": name, "steps_joint": meta["made_by"]["steps"]["joint"],
-        "rule": f"lowest e_stab ratio with sharpness loss <= {args.max_sharpness_loss} on the selection clips",
+        "rule": f"lowest e_stab ratio with sharpness loss <= {args.max_sharpness_loss} and high-frequency energy "
+                f">= {args.min_hf_energy} on the selection clips",
         "command": args.command + f"; python3 -m training.select_snapshot {args.results} --run {' '.join(args.run)} "
-                                  f"--out {args.out} --max-sharpness-loss {args.max_sharpness_loss}",
-        "candidates": {n: {"e_stab_ratio": v["e_stab_ratio"], "sharpness_ratio": v["sharpness_ratio"]}
+                                  f"--out {args.out} --max-sharpness-loss {args.max_sharpness_loss} "
+                                  f"--min-hf-energy {args.min_hf_energy}",
+        "candidates": {n: {k: v[k] for k in ("e_stab_ratio", "sharpness_ratio", "hf_energy_ratio") if k in v}
                        for n, v in sorted(summary.items())}}
     export.write_meta(args.out, meta)
     optimize_bundle.add_variant(args.out, "bfloat16")

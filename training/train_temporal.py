@@ -76,26 +76,26 @@ class PairSource:
 
 
 def temporal_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network",
-                   dis_downscale: int = 1):
+                   dis: classical.DisSettings = classical.DisSettings()):
     """Eq. 4-7 on a two-frame sample. With the classical (DIS) flow source only the mask learns."""
-    return net1_terms(net, prev, cur, gt_flow, traceable, flow_source, dis_downscale=dis_downscale)[0]
+    return net1_terms(net, prev, cur, gt_flow, traceable, flow_source, dis=dis)[0]
 
 
-def sequence_terms(net: networks.CoherentNet, steps, flow_source: str = "network", dis_downscale: int = 1):
+def sequence_terms(net: networks.CoherentNet, steps, flow_source: str = "network", dis: classical.DisSettings = classical.DisSettings()):
     """Eq. 4-7 averaged over an unrolled sequence of consecutive pairs: F^o is carried from step to
     step as in inference, while the targets stay the per-frame stylizations (for L_cohe the warped
     per-frame O_{t-1}). Two-frame samples never show the mask the blur that builds up when warped
     features are carried over several frames; here it costs coherence loss. One step is Eq. 4-7."""
     composite, totals = None, {}
     for prev, cur, gt_flow, traceable in steps:
-        terms, composite = net1_terms(net, prev, cur, gt_flow, traceable, flow_source, composite, dis_downscale)
+        terms, composite = net1_terms(net, prev, cur, gt_flow, traceable, flow_source, composite, dis)
         for k, v in terms.items():
             totals[k] = totals.get(k, 0.0) + v / len(steps)
     return totals
 
 
 def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_source: str = "network",
-               previous_composite=None, dis_downscale: int = 1):
+               previous_composite=None, dis: classical.DisSettings = classical.DisSettings()):
     """One Net1 step from F^o_{t-1} (by default F_{t-1} of Net0): Eq. 4-7 terms and F^o_t."""
     with torch.no_grad():
         prev_out, prev_feat = net.net0(prev)
@@ -104,7 +104,7 @@ def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_so
         prev_feat = previous_composite
     stride = cur.shape[-1] // features.shape[-1]
     if flow_source == "dis":
-        flow = classical.dis_flow_batch(prev, cur, stride, dis_downscale)
+        flow = classical.dis_flow_batch(prev, cur, stride, dis)
         flow_term = gt_flow.new_zeros(())
     else:
         pyramid = net.flow.pyramid(prev, cur)
@@ -184,6 +184,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--dis-downscale", type=int,
                    help="with --flow-source dis: run DIS on frames shrunk by this divisor of the feature stride "
                         "(default: the --init bundle's dis_downscale, else 1)")
+    p.add_argument("--dis-finest-scale", type=int,
+                   help="with --flow-source dis: finest DIS pyramid level (MEDIUM stops at 1; 0 follows large "
+                        "motion better); default: the --init bundle's, else MEDIUM's")
+    p.add_argument("--dis-refinement-iterations", type=int,
+                   help="with --flow-source dis: DIS variational refinement iterations (MEDIUM: 5)")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-4)
@@ -198,11 +203,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    if args.dis_downscale and args.flow_source != "dis":
-        raise SystemExit("--dis-downscale sets how DIS runs: use it with --flow-source dis")
+    tuned = args.dis_downscale or args.dis_finest_scale is not None or args.dis_refinement_iterations is not None
+    if tuned and args.flow_source != "dis":
+        raise SystemExit("--dis-downscale, --dis-finest-scale and --dis-refinement-iterations set how DIS runs: "
+                         "use them with --flow-source dis")
     if args.reset_flow and args.flow_source == "dis":
         raise SystemExit("--reset-flow trains the flow sub-network: not with --flow-source dis")
     return args
+
+
+def dis_settings(args, init_meta: dict) -> classical.DisSettings:
+    """How DIS runs: each setting from the command line, else the --init bundle's, else MEDIUM's."""
+    bundle = classical.DisSettings.of_bundle(init_meta)
+    pick = lambda given, inherited: inherited if given is None else given
+    return classical.DisSettings(args.dis_downscale or bundle.downscale,
+                                 pick(args.dis_finest_scale, bundle.finest_scale),
+                                 pick(args.dis_refinement_iterations, bundle.refinement_iterations))
 
 
 def mask_evidence(args, init_meta: dict) -> str:
@@ -258,12 +274,12 @@ def flow_step(net, pairs, args) -> dict:
     return {"flow": loss, "total": loss}
 
 
-def joint_step(net, pairs, args, dis_downscale: int) -> dict:
+def joint_step(net, pairs, args, dis: classical.DisSettings) -> dict:
     """Phase 2: flow and mask (or the mask alone) on Eq. 4-7, on pairs or unrolled sequences."""
     if args.sequence > 1 and pairs.rng.random() < pairs.real_fraction:
-        return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source, dis_downscale)
+        return sequence_terms(net, pairs.sample_sequence(args.batch, args.sequence), args.flow_source, dis)
     return temporal_terms(net, *pairs.sample(args.batch, synthetic_only=args.sequence > 1),
-                          flow_source=args.flow_source, dis_downscale=dis_downscale)
+                          flow_source=args.flow_source, dis=dis)
 
 
 def provenance(args, argv, init_meta: dict, started: float) -> dict:
@@ -286,11 +302,11 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     started = time.time()
     init_meta = export.read_meta(args.init) if args.init else {}
-    dis_downscale = args.dis_downscale or init_meta.get("dis_downscale", 1)
+    dis = dis_settings(args, init_meta)
     net = build_network(args, init_meta)
     photos, real_clips, pairs = training_data(args)
     os.makedirs(args.out, exist_ok=True)
-    dis = args.flow_source == "dis"
+    classical_flow = args.flow_source == "dis"
     made_by = provenance(args, argv, init_meta, started)
     arch = export.architecture_of(split=args.split, mask_evidence=mask_evidence(args, init_meta), warp=net.warp_mode)
     name = os.path.basename(os.path.normpath(args.out))
@@ -301,26 +317,26 @@ def main(argv=None):
             meta = dict(made_by, steps=dict(made_by["steps"], joint=step), snapshot_of=args.out,
                         temporal_wall_seconds=round(time.time() - started))
             export.export_bundle(net, folder, f"{name}@{step}", args.style_name, arch, meta,
-                                 flow_source=args.flow_source, dis_downscale=dis_downscale, variants=())
+                                 flow_source=args.flow_source, dis=dis, variants=())
 
     with open(os.path.join(args.out, "train_log.jsonl"), "w") as log:
-        if not dis:
+        if not classical_flow:
             run_phase("flow", args.flow_steps, net.flow.parameters(), lambda: flow_step(net, pairs, args),
                       args.flow_lr, args.decay_every, log)
-        params = list(net.mask.parameters()) + ([] if args.freeze_flow or dis else list(net.flow.parameters()))
-        run_phase("joint", args.joint_steps, params, lambda: joint_step(net, pairs, args, dis_downscale), args.lr,
+        params = list(net.mask.parameters()) + ([] if args.freeze_flow or classical_flow else list(net.flow.parameters()))
+        run_phase("joint", args.joint_steps, params, lambda: joint_step(net, pairs, args, dis), args.lr,
                   args.decay_every, log, snapshot)
     made_by["temporal_wall_seconds"] = round(time.time() - started)
     net.eval()
     # Export before validating, so that a failing validation never loses the trained weights.
     path = export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source,
-                                dis_downscale=dis_downscale)
+                                dis=dis)
     with torch.no_grad():
         sample = PairSource(photos, real_clips, (args.size, args.size), 12345, 0.5).sample(8)
         val = {k: float(v) for k, v in temporal_terms(net, *sample, flow_source=args.flow_source,
-                                                      dis_downscale=dis_downscale).items()}
+                                                      dis=dis).items()}
     export.export_bundle(net, args.out, name, args.style_name, arch, made_by, flow_source=args.flow_source,
-                         dis_downscale=dis_downscale, metrics={"fresh_sample_terms": val})
+                         dis=dis, metrics={"fresh_sample_terms": val})
     print(f"exported {path}; terms on freshly sampled pairs (not a held-out clip set) {val}")
 
 

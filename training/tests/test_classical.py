@@ -64,8 +64,8 @@ def test_dis_on_shrunk_frames_gives_the_same_feature_pixel_flow():
     prev = _texture()
     cur = np.roll(prev, 8, axis=1)
     for stride, downscale in ((4, 2), (2, 2)):
-        flow = classical.dis_backward_flow(prev, cur, stride=stride, downscale=downscale)
+        flow = classical.dis_backward_flow(prev, cur, stride=stride, settings=classical.DisSettings(downscale))
         assert flow.shape == (2, 96 // stride, 128 // stride)
         assert abs(float(np.median(flow[0])) + 8.0 / stride) < 0.25
     with pytest.raises(ValueError, match="must divide the feature stride 2"):
-        classical.dis_backward_flow(prev, cur, stride=2, downscale=4)
+        classical.dis_backward_flow(prev, cur, stride=2, settings=classical.DisSettings(4))

@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from training import export, networks
+from training import classical, export, networks
 
 
 def test_bundle_round_trip_matches_eager(tmp_path):
@@ -158,9 +158,11 @@ def test_evidence_mask_and_bicubic_warp_survive_export(tmp_path):
     arch = export.architecture_of((8, 16, 32), 1, 8, 8, split="r1/2(D)", mask_evidence="image", warp="bicubic")
     net = export.build_from_architecture(arch).eval()
     assert isinstance(net.mask, networks.EvidenceMaskNet) and net.warp_mode == "bicubic"
-    export.export_bundle(net, str(tmp_path), "e", "x", arch, {}, flow_source="dis", dis_downscale=2)
+    export.export_bundle(net, str(tmp_path), "e", "x", arch, {}, flow_source="dis",
+                         dis=classical.DisSettings(2, 0, 10))
     meta = export.read_meta(str(tmp_path))
     assert len(meta["modules"]["mask"]["inputs"]) == 5
+    assert classical.DisSettings.of_bundle(meta) == classical.DisSettings(2, 0, 10)
     x0, x1 = torch.rand(1, 3, 32, 48), torch.rand(1, 3, 32, 48)
     with torch.no_grad():
         _, f0 = net.net0(x0)

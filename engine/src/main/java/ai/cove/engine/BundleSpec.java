@@ -90,6 +90,11 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
         return json.path("modules").path("mask").path("inputs").size() == MASK_INPUTS_WITH_IMAGES;
     }
 
+    /** How DIS departs from its MEDIUM preset; absent fields keep the preset's values. */
+    public DisFlow.Tuning disTuning() {
+        return new DisFlow.Tuning(json.path("dis_finest_scale").asInt(-1), json.path("dis_refinement_iterations").asInt(-1));
+    }
+
     public Path modulePath(ModelBundle.Module module) {
         String fileName = json.path("modules").path(module.fileStem()).path("file").asText(module.fileStem() + ".pt");
         return dir.resolve(fileName);

@@ -22,15 +22,31 @@ import org.bytedeco.opencv.opencv_video.DISOpticalFlow;
  * computes the same flow for training the mask. One DIS instance per resolution (one reused
  * across sizes crashed).
  */
-final class DisFlow implements AutoCloseable {
+public final class DisFlow implements AutoCloseable {
     private final int stride;
     private final int downscale;
+    private final Tuning tuning;
     private final Map<Long, DISOpticalFlow> byResolution = new HashMap<>();
+
+    /**
+     * Departures from the MEDIUM preset (bundle.json {@code dis_finest_scale},
+     * {@code dis_refinement_iterations}); a negative value keeps the preset's. MEDIUM stops at
+     * pyramid level 1 (half the size DIS is given); level 0 and 10 refinement iterations halved
+     * the end-point error at 4+ px motion on judo (training/classical.py, docs/EVAL.md).
+     */
+    public record Tuning(int finestScale, int refinementIterations) {
+        public static final Tuning PRESET = new Tuning(-1, -1);
+    }
 
     /** @param downscale DIS runs on frames shrunk by this divisor of stride (checked by BundleSpec) */
     DisFlow(int stride, int downscale) {
+        this(stride, downscale, Tuning.PRESET);
+    }
+
+    DisFlow(int stride, int downscale, Tuning tuning) {
         this.stride = stride;
         this.downscale = downscale;
+        this.tuning = tuning;
     }
 
     /**
@@ -63,6 +79,12 @@ final class DisFlow implements AutoCloseable {
     private DISOpticalFlow dis(int w, int h) {
         return byResolution.computeIfAbsent(((long) w << 32) | h, k -> {
             DISOpticalFlow d = DISOpticalFlow.create(DISOpticalFlow.PRESET_MEDIUM);
+            if (tuning.finestScale() >= 0) {
+                d.setFinestScale(tuning.finestScale());
+            }
+            if (tuning.refinementIterations() >= 0) {
+                d.setVariationalRefinementIterations(tuning.refinementIterations());
+            }
             d.retainReference(); // lives across frames, outside any PointerScope
             return d;
         });

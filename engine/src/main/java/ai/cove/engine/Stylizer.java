@@ -101,7 +101,7 @@ public final class Stylizer implements AutoCloseable {
             List<AutoCloseable> owned = new ArrayList<>();
             DisFlow dis = null;
             if (bundle.spec().flowSource() == FlowSource.DIS && !overrides.containsKey(ModelBundle.Module.FLOW)) {
-                dis = new DisFlow(bundle.spec().featureStride(), bundle.spec().disDownscale());
+                dis = new DisFlow(bundle.spec().featureStride(), bundle.spec().disDownscale(), bundle.spec().disTuning());
                 owned.add(dis);
             }
             for (ModelBundle.Module m : ModelBundle.Module.values()) {

@@ -108,6 +108,10 @@ class BundleLoadingTest {
                 .hasMessageContaining("dis_downscale must divide feature_stride 4, got 3");
         edit(b, "dis_downscale", 2);
         assertThat(BundleSpec.read(b).disDownscale()).isEqualTo(2);
+        assertThat(BundleSpec.read(b).disTuning()).isEqualTo(DisFlow.Tuning.PRESET);
+        edit(b, "dis_finest_scale", 0);
+        edit(b, "dis_refinement_iterations", 10);
+        assertThat(BundleSpec.read(b).disTuning()).isEqualTo(new DisFlow.Tuning(0, 10));
     }
 
     @Test

@@ -50,4 +50,19 @@ class DisFlowTest {
             }
         }
     }
+
+    @Test
+    void tunedDisStillFindsTheTranslationAndDiffersFromThePreset() {
+        RgbImage prev = SampleClip.generate(128, 96, 1, 0).get(0);
+        RgbImage cur = shiftedRight(prev, 8);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                DisFlow preset = new DisFlow(2, 2);
+                DisFlow tuned = new DisFlow(2, 2, new DisFlow.Tuning(0, 10))) {
+            float[] u = tuned.flow(m, prev, cur).get(0, 0).toFloatArray();
+            float[] p = preset.flow(m, prev, cur).get(0, 0).toFloatArray();
+            assertThat(u).isNotEqualTo(p);
+            Arrays.sort(u);
+            assertThat(u[u.length / 2]).isCloseTo(-4f, org.assertj.core.data.Offset.offset(0.25f));
+        }
+    }
 }
