@@ -42,10 +42,20 @@ def ground_truth(clip: str, frames: List[np.ndarray], cache: str) -> List[Tuple[
     for i in range(len(frames) - 1):
         fwd = _cached(os.path.join(folder, f"fwd_{i:05d}.flo"), frames[i], frames[i + 1])
         bwd = _cached(os.path.join(folder, f"bwd_{i:05d}.flo"), frames[i + 1], frames[i])
-        # occlusion_mask checks its second argument against the first, in the second's frame (t-1 here)
-        untraceable = data.occlusion_mask(bwd, fwd) | data.motion_boundary_mask(fwd)
-        out.append((fwd, ~untraceable))
+        out.append((fwd, traceable(fwd, bwd)))
     return out
+
+
+def traceable(fwd: np.ndarray, bwd: np.ndarray) -> np.ndarray:
+    """Pixels of frame t-1 that the forward flow traces: consistent with the backward flow and off
+    motion boundaries (occlusion_mask checks its second argument against the first, in the second's
+    frame: t-1 here)."""
+    return ~(data.occlusion_mask(bwd, fwd) | data.motion_boundary_mask(fwd))
+
+
+def warping_error(previous_output: np.ndarray, output: np.ndarray, fwd: np.ndarray) -> np.ndarray:
+    """Eq. 8 per pixel of frame t-1: |O_t(p + W(p)) - O_{t-1}(p)|^2 summed over RGB."""
+    return ((_sample(output, fwd) - previous_output) ** 2).sum(-1)
 
 
 def _cached(path: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -78,7 +88,10 @@ def run(net: networks.CoherentNet, meta: Dict, frames: List[np.ndarray], constan
         outputs.append(_image(out))
         for prev, cur in zip(frames[:-1], frames[1:]):
             features = net.encoder(_tensor(cur))
-            flow = torch.from_numpy(classical.dis_backward_flow(prev, cur, stride, dis))[None]
+            if meta.get("flow_source") == "dis":
+                flow = torch.from_numpy(classical.dis_backward_flow(prev, cur, stride, dis))[None]
+            else:
+                flow = net.flow(_tensor(prev), _tensor(cur))
             warped = networks.warp(composite, flow, net.warp_mode)
             mask = (networks.mask_of(net.mask, features, warped, _tensor(prev), _tensor(cur), flow) if constant_mask < 0
                     else torch.full_like(features[:, :1], constant_mask))
@@ -106,7 +119,7 @@ def diagnose(net, meta, frames, truth) -> Dict[str, np.ndarray]:
         # the bundle's backward flow at p + fwd(p) should bring the pixel back: b(p + f(p)) = -f(p)
         epe = np.linalg.norm(_sample(flows[i], fwd) + fwd, axis=-1)
         mask_there = _sample(masks[i], fwd)
-        errors = [((_sample(o[i + 1], fwd) - o[i]) ** 2).sum(-1) for o in (base, coherent, ceiling)]
+        errors = [warping_error(o[i], o[i + 1], fwd) for o in (base, coherent, ceiling)]
         for b, (lo, hi) in enumerate(BANDS):
             sel = traceable & (speed >= lo) & (speed < hi)
             sums[b] += [sel.sum()] + [e[sel].sum() for e in errors] + [epe[sel].sum(), mask_there[sel].sum()]
