@@ -173,11 +173,11 @@ def main(argv=None):
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
-        print("wrote", copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad,
-                                      args.mask_bias), "->", args.copy_to)
+        done = copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad, args.mask_bias)
         meta = export.read_meta(args.copy_to)
         meta["made_by"]["optimize_command"] = export.command_line("optimize_bundle", argv)
         export.write_meta(args.copy_to, meta)
+        print("wrote", done, "->", args.copy_to)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 from training import data, export
 from training.diagnose_motion import per_frame, run, traceable, warping_error
 
-LABEL_WIDTH = 150
+LABEL_WIDTH = 190
 
 
 def _label(text: str, height: int) -> np.ndarray:

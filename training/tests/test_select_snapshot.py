@@ -83,3 +83,17 @@ def test_the_readers_take_the_csv_that_cove_eval_writes():
     assert select_snapshot.choose(summary, 0.02) == "a" and select_snapshot.choose(summary, 0.01) is None
     assert select_snapshot.choose(summary, 0.02, min_hf_energy=0.98) == "a"
     assert select_snapshot.choose(summary, 0.02, min_hf_energy=0.99) is None  # 0.983 of per-frame
+
+
+def test_texture_first_keeps_the_most_high_frequency_energy_among_the_stable_enough():
+    from training import select_snapshot
+    def candidate(mean, worst, hf):
+        return {"e_stab_ratio": mean, "e_stab_ratio_clip_mean": mean, "worst_clip": {"clip": "c", "e_stab_ratio": worst},
+                "sharpness_ratio": 0.99, "hf_energy_ratio": hf}
+    summary = {"strong": candidate(0.2, 0.25, 0.65), "medium": candidate(0.3, 0.36, 0.7),
+               "weak": candidate(0.45, 0.6, 0.8)}
+    assert select_snapshot.choose(summary, 0.02) == "strong"                       # most stable
+    assert select_snapshot.choose(summary, 0.02, max_e_stab=0.35) == "medium"      # most texture within bounds
+    assert select_snapshot.choose(summary, 0.02, max_e_stab=0.5) == "weak"
+    assert select_snapshot.choose(summary, 0.02, max_e_stab=0.5, max_worst_e_stab=0.5) == "medium"
+    assert select_snapshot.choose(summary, 0.02, max_e_stab=0.1) is None
