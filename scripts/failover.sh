@@ -8,10 +8,10 @@
 # everything committed at the kill) is invalid and exits non-zero, as does a check that had
 # nothing to compare.
 #
-#   scripts/failover.sh [--frames 60] [--size 320x180] [--style candy-dis-r1_2D] [--rate 2] [--port 29092]
+#   scripts/failover.sh [--frames 60] [--size 320x180] [--style candy-imagenet] [--rate 2] [--port 29092]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-FRAMES=60 SIZE=320x180 STYLE=candy-dis-r1_2D RATE=2 PORT=29092 VIDEOS=8
+FRAMES=60 SIZE=320x180 STYLE=candy-imagenet RATE=2 PORT=29092 VIDEOS=8
 while [ $# -gt 0 ]; do
   case "$1" in
     --frames) FRAMES=$2; shift 2 ;; --size) SIZE=$2; shift 2 ;; --style) STYLE=$2; shift 2 ;;

@@ -63,7 +63,8 @@ def main(argv=None) -> None:
     if args.count < 2:
         raise SystemExit("--count must be at least 2: the flicker column compares the last two frames")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    cv2.imwrite(args.out, sheet(args.bundles, args.clip, args.start, args.count, args.height))
+    cv2.imwrite(args.out, sheet(args.bundles, args.clip, args.start, args.count, args.height),
+                [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"wrote {args.out}")
 
 

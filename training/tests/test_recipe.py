@@ -5,7 +5,7 @@ import pytest
 from training import export, recipe
 
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
-RECOMMENDED = ["candy-dis-r1_2D", "la_muse-r1_2D", "the_scream-r1_2D", "udnie-r1_2D"]
+RECOMMENDED = ["candy-imagenet", "la_muse-imagenet", "the_scream-imagenet", "udnie-imagenet"]
 
 
 def _commands(lines):
@@ -65,9 +65,11 @@ def test_every_recommended_bundle_has_a_complete_recipe(bundle, monkeypatch):
     lines = recipe.recipe(export.read_meta(os.path.join("models", bundle))["made_by"])
     commands = _commands(lines)
     assert not [line for line in lines if "MISSING" in line]
-    assert commands[0].startswith("python3 -m training.train_style --style ../shared/data/styles/")
+    assert commands[0].startswith("python3 -m training.lossnet.convert --model inception_v3")
+    assert commands[1].startswith("python3 -m training.train_style --style ../shared/data/styles/")
+    assert any(c.startswith("python3 -m training.train_temporal --style-run training/checkpoints/") for c in commands)
     assert any(c.startswith("python3 -m training.select_snapshot") and f"--out models/{bundle}" in c for c in commands)
-    assert f"python3 -m training.optimize_bundle models/{bundle} --rescript" in commands[-2:]
+    assert commands[-1] == f"python3 -m training.optimize_bundle models/{bundle} --add-variant bfloat16"
 
 
 def test_the_command_line_prints_a_recipe_and_refuses_a_folder_without_bundle_json(tmp_path, capsys, monkeypatch):

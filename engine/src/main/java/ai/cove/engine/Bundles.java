@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 /** Finds model bundles by path or by name in the models folder. */
 public final class Bundles {
     /** The style used when none is given. */
-    public static final String DEFAULT_STYLE = "candy-dis-r1_2D"; // composed at r1/2(D), DIS flow (docs/EVAL.md)
+    public static final String DEFAULT_STYLE = "candy-imagenet"; // ImageNet-loss style network, r1/2(D), DIS flow (docs/EVAL.md)
 
     private Bundles() {
     }
