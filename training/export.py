@@ -6,8 +6,14 @@ A bundle is a folder with bundle.json and one TorchScript file per sub-network. 
   decoder.pt  forward(features [N,C,h,w]) -> image [N,3,H,W] RGB in [0,1]
   flow.pt     forward(previous [N,3,H,W], current [N,3,H,W]) -> flow [N,2,h,w] (backward, feature pixels)
   warp.pt     forward(source [N,C,h,w], flow [N,2,h,w]) -> warped [N,C,h,w]
+              (bilinear, or bicubic when architecture.warp says so)
   mask.pt     forward(features [N,C,h,w], warped [N,C,h,w]) -> mask [N,1,h,w] in [0,1]
-The composition F^o = (1 - M) F + M F' is done by the caller.
+              or, with architecture.mask_evidence "image", forward(features, warped,
+              previous_image [N,3,H,W], image [N,3,H,W], flow [N,2,h,w]); the engine tells the two
+              apart by the length of modules.mask.inputs
+The composition F^o = (1 - M) F + M F' is done by the caller. DIS bundles (flow_source "dis") also
+carry dis_downscale and, where DIS departs from its MEDIUM preset, dis_finest_scale and
+dis_refinement_iterations (classical.DisSettings).
 """
 import copy
 import json
