@@ -19,7 +19,7 @@ from typing import Callable, List
 import cv2
 import numpy as np
 
-from training.data import _grid, _map_points
+from training.data import _grid, _map_points, _traceable
 
 WIDTH, HEIGHT = 640, 360
 FLO_MAGIC = 202021.25
@@ -180,15 +180,16 @@ def _flow(layers: List[Layer], label: np.ndarray, t: int) -> np.ndarray:
 
 def _occluded(flow: np.ndarray, label: np.ndarray, next_label: np.ndarray) -> np.ndarray:
     """Hidden or out of frame in t+1, or on a layer edge (anti-aliased colour of two layers)."""
-    x = np.arange(WIDTH)[None, :] + flow[..., 0]
-    y = np.arange(HEIGHT)[:, None] + flow[..., 1]
-    inside = (x >= 0) & (x <= WIDTH - 1) & (y >= 0) & (y <= HEIGHT - 1)
-    xi = np.clip(np.round(x).astype(int), 0, WIDTH - 1)
-    yi = np.clip(np.round(y).astype(int), 0, HEIGHT - 1)
-    edge = cv2.dilate((cv2.Laplacian(label.astype(np.float32), cv2.CV_32F) != 0).astype(np.uint8), np.ones((5, 5)))
-    edge_next = cv2.dilate((cv2.Laplacian(next_label.astype(np.float32), cv2.CV_32F) != 0).astype(np.uint8),
-                           np.ones((5, 5)))
-    return ~inside | (next_label[yi, xi] != label) | (edge > 0) | (edge_next[yi, xi] > 0)
+    followed = _traceable(flow, next_label, label) > 0
+    x = np.clip(np.round(np.arange(WIDTH)[None, :] + flow[..., 0]).astype(int), 0, WIDTH - 1)
+    y = np.clip(np.round(np.arange(HEIGHT)[:, None] + flow[..., 1]).astype(int), 0, HEIGHT - 1)
+    return ~followed | _layer_edges(label) | _layer_edges(next_label)[y, x]
+
+
+def _layer_edges(label: np.ndarray) -> np.ndarray:
+    """Pixels within 2 px of a boundary between layers."""
+    edges = (cv2.Laplacian(label.astype(np.float32), cv2.CV_32F) != 0).astype(np.uint8)
+    return cv2.dilate(edges, np.ones((5, 5))) > 0
 
 
 def write_flo(path: str, flow: np.ndarray) -> None:

@@ -156,11 +156,16 @@ def deepflow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return df.calc(cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b, cv2.COLOR_RGB2GRAY), None)
 
 
+def traceable(flow: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+    """Pixels that `flow` traces: consistent with the flow the other way (`reverse`) and off motion
+    boundaries, in the frame `flow` starts from."""
+    return ~(occlusion_mask(reverse, flow) | motion_boundary_mask(flow))
+
+
 def real_pair(previous: np.ndarray, current: np.ndarray) -> Pair:
     backward = deepflow(current, previous)
     forward = deepflow(previous, current)
-    untraceable = occlusion_mask(forward, backward) | motion_boundary_mask(backward)
-    return Pair(previous, current, backward, (~untraceable).astype(np.float32))
+    return Pair(previous, current, backward, traceable(backward, forward).astype(np.float32))
 
 
 def clip_frames(path: str, size: Tuple[int, int], limit: int = 0) -> List[np.ndarray]:

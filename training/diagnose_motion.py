@@ -42,15 +42,8 @@ def ground_truth(clip: str, frames: List[np.ndarray], cache: str) -> List[Tuple[
     for i in range(len(frames) - 1):
         fwd = _cached(os.path.join(folder, f"fwd_{i:05d}.flo"), frames[i], frames[i + 1])
         bwd = _cached(os.path.join(folder, f"bwd_{i:05d}.flo"), frames[i + 1], frames[i])
-        out.append((fwd, traceable(fwd, bwd)))
+        out.append((fwd, data.traceable(fwd, bwd)))
     return out
-
-
-def traceable(fwd: np.ndarray, bwd: np.ndarray) -> np.ndarray:
-    """Pixels of frame t-1 that the forward flow traces: consistent with the backward flow and off
-    motion boundaries (occlusion_mask checks its second argument against the first, in the second's
-    frame: t-1 here)."""
-    return ~(data.occlusion_mask(bwd, fwd) | data.motion_boundary_mask(fwd))
 
 
 def warping_error(previous_output: np.ndarray, output: np.ndarray, fwd: np.ndarray) -> np.ndarray:

@@ -82,12 +82,18 @@ def rescript(bundle_dir: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
-def set_dis_downscale(bundle_dir: str, downscale: int) -> None:
-    """DIS of a dis bundle runs on frames shrunk by `downscale` (engine DisFlow, classical.py): the
-    flow DIS finds at 1/2 size is as good for the r1/2(D) masks and costs ~4x less (docs/EVAL.md)."""
+def _dis_meta(bundle_dir: str) -> dict:
+    """bundle.json of a bundle whose flow is DIS (the settings below mean nothing to the others)."""
     meta = export.read_meta(bundle_dir)
     if meta.get("flow_source") != "dis":
         raise SystemExit(f"{bundle_dir} does not use DIS flow (flow_source {meta.get('flow_source')!r})")
+    return meta
+
+
+def set_dis_downscale(bundle_dir: str, downscale: int) -> None:
+    """DIS of a dis bundle runs on frames shrunk by `downscale` (engine DisFlow, classical.py): the
+    flow DIS finds at 1/2 size is as good for the r1/2(D) masks and costs ~4x less (docs/EVAL.md)."""
+    meta = _dis_meta(bundle_dir)
     try:
         classical.check_downscale(meta["feature_stride"], downscale)
     except ValueError as e:
@@ -100,9 +106,7 @@ def set_dis_downscale(bundle_dir: str, downscale: int) -> None:
 
 def set_dis_tuning(bundle_dir: str, finest_scale: int, refinement_iterations: int) -> None:
     """DIS of a dis bundle departs from the MEDIUM preset (classical.DisSettings, engine DisFlow.Tuning)."""
-    meta = export.read_meta(bundle_dir)
-    if meta.get("flow_source") != "dis":
-        raise SystemExit(f"{bundle_dir} does not use DIS flow (flow_source {meta.get('flow_source')!r})")
+    meta = _dis_meta(bundle_dir)
     meta.update(dis_finest_scale=finest_scale, dis_refinement_iterations=refinement_iterations)
     meta.setdefault("made_by", {})["dis_tuning"] = (f"python3 -m training.optimize_bundle {bundle_dir} "
                                                     f"--dis-tuning {finest_scale} {refinement_iterations}")

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from training import data, export
-from training.diagnose_motion import per_frame, run, traceable, warping_error
+from training.diagnose_motion import per_frame, run, warping_error
 
 LABEL_WIDTH = 190
 
@@ -41,7 +41,7 @@ def sheet(bundles, clip: str, start: int, count: int, height: int) -> np.ndarray
               for f in frames]
     last, current = frames[start + count - 2], frames[start + count - 1]
     fwd = data.deepflow(last, current)
-    traced = traceable(fwd, data.deepflow(current, last))
+    traced = data.traceable(fwd, data.deepflow(current, last))
     rows = [np.hstack([_label("input", height)] + frames[start:start + count] + [np.full_like(frames[0], 255)])]
     for path in bundles:
         net, meta = export.load_bundle(path), export.read_meta(path)

@@ -242,8 +242,7 @@ def build_network(args, init_meta: dict) -> networks.CoherentNet:
         load_style_network(net, args.style_run, args.init)
     if args.split != "r1/4(E)" and not isinstance(net.flow, networks.FlowAtStride):
         enc, dec, stride, channels = networks.split_style_network(net.encoder, net.decoder, args.split)
-        net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride),
-                                   networks.mask_network(channels, 16, stride, mask_evidence(args, init_meta)))
+        net = networks.CoherentNet(enc, dec, networks.FlowAtStride(net.flow, stride), networks.MaskNet(channels))
     evidence = mask_evidence(args, init_meta)
     if isinstance(net.mask, networks.EvidenceMaskNet) != (evidence == "image"):
         # a mask that sees other inputs starts from scratch
