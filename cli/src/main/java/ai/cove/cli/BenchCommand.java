@@ -15,7 +15,7 @@ import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
 import ai.cove.engine.eval.Timing;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -213,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
         JobConfig alo = base.toBuilder().topics(in, outTopic, "lat-" + load + "-dead").groupId("bench-" + load)
                 .exactlyOnce(false).build();
         Topics.ensure(alo.bootstrap(), new Properties(), 1, in, outTopic, alo.deadLetterTopic());
-        JobClient job = LocalRunner.start(alo, null);
+        JobClient job = JobRunner.start(alo, null);
         // one frame through first, so that job start-up and partition assignment are not timed
         PipelineBench.send(alo, List.of("warm-up"), clip.subList(0, 1), 0);
         FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, 1, Duration.ofMinutes(5));

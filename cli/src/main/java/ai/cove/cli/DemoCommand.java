@@ -14,7 +14,7 @@ import ai.cove.engine.Stylizer;
 import ai.cove.engine.VideoSource;
 import ai.cove.engine.VideoWriter;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
 import ai.cove.schemas.StylizedFrame;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -76,7 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
             ingestInterleaved(config, videos);
             System.out.printf("ingested %d frames of %d videos into topic %s; running the job ...%n", total,
                     videos.size(), config.inputTopic());
-            JobClient job = LocalRunner.start(config, null);
+            JobClient job = JobRunner.start(config, null);
             job.getJobExecutionResult().get();
             var outRecords = FrameTopics.readCommitted(config.bootstrap(), client, config.outputTopic(), Duration.ofSeconds(2));
             var dead = FrameTopics.readCommitted(config.bootstrap(), client, config.deadLetterTopic(), Duration.ofSeconds(1));

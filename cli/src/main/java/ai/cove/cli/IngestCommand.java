@@ -5,7 +5,10 @@ import ai.cove.engine.SampleClip;
 import ai.cove.engine.VideoSource;
 import ai.cove.job.JobConfig;
 import ai.cove.schemas.Frame;
+import ai.cove.engine.Closeables;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -36,6 +39,10 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the generated clip")
     int seed;
 
+    @Option(names = "--videos", defaultValue = "1", description = "with --generate: this many videos at once, "
+            + "<video-id>-0 .. <video-id>-(N-1) with seeds seed .. seed+N-1, frames interleaved and --rate per video")
+    int videos;
+
     @Option(names = "--rate", defaultValue = "max",
             description = "realtime (the clip's frame rate), frames per second (e.g. 5), or max (default: ${DEFAULT-VALUE})")
     String rate;
@@ -43,15 +50,20 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--style", description = "bundle name to request for this video (default: the job's)")
     String style;
 
-    @Option(names = "--max-frames", defaultValue = "0", description = "stop after N frames (0: all)")
+    @Option(names = "--max-frames", defaultValue = "0", description = "send at most N frames per video (0: all); "
+            + "end-of-stream is marked only on a video's real last frame, so a later --from-frame can continue it")
     long maxFrames;
 
-    private VideoSource generated() {
+    @Option(names = "--from-frame", defaultValue = "0", description = "skip the first K frames; seq numbers start at "
+            + "K, continuing a replay that stopped there (with --max-frames K)")
+    long fromFrame;
+
+    private VideoSource generated(int index) {
         int last = generate.toLowerCase(java.util.Locale.ROOT).lastIndexOf('x');
         try {
             FrameSize size = FrameSize.parse(generate.substring(0, Math.max(0, last)));
             int count = Integer.parseInt(generate.substring(last + 1));
-            return VideoSource.of(SampleClip.generate(size.width(), size.height(), count, seed), 25.0);
+            return VideoSource.of(SampleClip.generate(size.width(), size.height(), count, seed + index), 25.0);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--generate takes WxHxN such as 320x180x60, got " + generate, e);
         }
@@ -81,33 +93,69 @@ public final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         framesPerSecond(1); // a bad --rate fails before anything is sent
-        JobConfig c = kafka.load();
-        String t = topic != null ? topic : c.inputTopic();
-        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t);
-        long sent = 0;
         if ((input == null) == (generate == null)) {
             throw new IllegalArgumentException("give exactly one of --input and --generate");
         }
-        try (VideoSource src = generate != null ? generated() : VideoSource.open(input);
-             KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties());
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("ingest " + videoId)
-                     .setInitialMax(maxFrames > 0 ? maxFrames : src.length()).setStyle(ProgressBarStyle.ASCII)
-                     .setUnit(" frames", 1).build()) {
-            Pacer pacer = new Pacer(framesPerSecond(src.frameRate()));
-            RgbImage next = src.next();
-            while (next != null) {
-                RgbImage frame = next;
-                next = maxFrames > 0 && sent + 1 >= maxFrames ? null : src.next();
-                Frame e = Frame.newBuilder(FrameTopics.jpegFrame(videoId, sent, src.frameRate(), frame, next == null))
-                        .setStyle(style).build();
-                pacer.awaitTurn(sent);
-                FrameTopics.send(producer, t, e);
-                sent++;
-                bar.step();
+        if (fromFrame < 0 || maxFrames < 0) {
+            throw new IllegalArgumentException("--from-frame and --max-frames take a count of frames, 0 or more");
+        }
+        if (videos < 1 || (videos > 1 && generate == null)) {
+            throw new IllegalArgumentException("--videos takes a positive number and needs --generate");
+        }
+        JobConfig c = kafka.load();
+        String t = topic != null ? topic : c.inputTopic();
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t);
+        List<VideoSource> sources = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties())) {
+            for (int v = 0; v < videos; v++) {
+                sources.add(generate != null ? generated(v) : VideoSource.open(input));
+            }
+            long sent = send(producer, t, sources);
+            System.out.printf("ingested %d frames of %s into %s at %s%n", sent,
+                    videos == 1 ? "video " + videoId : videos + " videos " + videoId + "-0.." + (videos - 1), t, c.bootstrap());
+        } finally {
+            Closeables.closeAll(sources);
+        }
+        return 0;
+    }
+
+    /** Sends frame i of every video, then frame i + 1, ..., paced per video; returns the frames sent. */
+    private long send(KafkaProducer<byte[], byte[]> producer, String topic, List<VideoSource> sources) throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<RgbImage> next = new ArrayList<>();
+        for (int v = 0; v < sources.size(); v++) {
+            ids.add(videos == 1 ? videoId : videoId + "-" + v);
+            RgbImage first = sources.get(v).next();
+            for (long k = 0; k < fromFrame && first != null; k++) {
+                first = sources.get(v).next();
+            }
+            next.add(first);
+        }
+        long available = Math.max(0, sources.get(0).length() - fromFrame);
+        long perVideo = maxFrames > 0 ? Math.min(maxFrames, available) : available;
+        long sent = 0;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("ingest " + videoId).setInitialMax(perVideo * videos)
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" frames", 1).build()) {
+            Pacer pacer = new Pacer(framesPerSecond(sources.get(0).frameRate()));
+            System.err.println("sending " + ids.size() + " video(s) to " + topic); // harnesses time the input from here
+            for (long i = 0; i < perVideo && next.stream().anyMatch(java.util.Objects::nonNull); i++) {
+                pacer.awaitTurn(i);
+                for (int v = 0; v < sources.size(); v++) {
+                    RgbImage frame = next.get(v);
+                    if (frame == null) {
+                        continue;
+                    }
+                    VideoSource src = sources.get(v);
+                    RgbImage after = src.next();
+                    next.set(v, after);
+                    FrameTopics.send(producer, topic, Frame.newBuilder(FrameTopics.jpegFrame(ids.get(v), fromFrame + i,
+                            src.frameRate(), frame, after == null)).setStyle(style).build());
+                    sent++;
+                    bar.step();
+                }
             }
             producer.flush();
         }
-        System.out.printf("ingested %d frames of video %s into %s at %s%n", sent, videoId, t, c.bootstrap());
-        return 0;
+        return sent;
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /** A standalone single-node KRaft Kafka broker process for local use ({@code cove broker}). */
 public final class LocalBroker {
+    private static final List<String> JVM = List.of("-Xmx1g", "-Dlog4j2.configurationFile=classpath:cove-log4j2.xml");
     private final Path dir;
     private final int port;
 
@@ -30,15 +32,7 @@ public final class LocalBroker {
     }
 
     public Optional<ProcessHandle> running() {
-        try {
-            if (!Files.exists(pidFile())) {
-                return Optional.empty();
-            }
-            long pid = Long.parseLong(Files.readString(pidFile()).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return JavaProcesses.running(pidFile());
     }
 
     /** Formats storage on first use, starts the broker in the background and waits until it answers. */
@@ -60,10 +54,11 @@ public final class LocalBroker {
                 "transaction.state.log.min.isr=1", "group.initial.rebalance.delay.ms=0",
                 "transaction.max.timeout.ms=900000", "message.max.bytes=" + KafkaClients.MAX_MESSAGE_BYTES, "num.partitions=2")) + "\n");
         if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
-            run(List.of("kafka.tools.StorageTool", "format", "-t", org.apache.kafka.common.Uuid.randomUuid().toString(), "-c", props.toString()), dir.resolve("format.log"), true);
+            JavaProcesses.runToEnd(JVM, List.of("kafka.tools.StorageTool", "format", "-t",
+                    org.apache.kafka.common.Uuid.randomUuid().toString(), "-c", props.toString()), dir.resolve("format.log"));
         }
-        Process p = run(List.of("kafka.Kafka", props.toString()), dir.resolve("broker.log"), false);
-        Files.writeString(pidFile(), Long.toString(p.pid()));
+        Process p = JavaProcesses.start(JVM, List.of("kafka.Kafka", props.toString()), dir.resolve("broker.log"), Map.of());
+        JavaProcesses.writePid(pidFile(), p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!answers()) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -75,13 +70,7 @@ public final class LocalBroker {
 
     public void stop() throws InterruptedException {
         ProcessHandle h = running().orElseThrow(() -> new IllegalStateException("no broker running from " + dir));
-        h.destroy();
-        try {
-            h.onExit().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            h.destroyForcibly();
-            h.onExit().join();
-        }
+        JavaProcesses.stop(h, 30);
     }
 
     public boolean answers() {
@@ -95,17 +84,4 @@ public final class LocalBroker {
             return false;
         }
     }
-
-    private Process run(List<String> mainAndArgs, Path log, boolean wait) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "-Dlog4j2.configurationFile=classpath:cove-log4j2.xml"));
-        cmd.addAll(mainAndArgs);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (wait && (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0)) {
-            throw new IllegalStateException(String.join(" ", mainAndArgs.subList(0, 2)) + " failed; see " + log);
-        }
-        return p;
-    }
-
 }

@@ -8,7 +8,7 @@ import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
 import ai.cove.engine.eval.Timing;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
 import ai.cove.schemas.Frame;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
@@ -122,7 +122,7 @@ final class PipelineBench {
             send(c, idsOnDistinctSubtasks("warm-up-", parallelism), warmUpVideo(clip), 0);
             List<String> timed = idsOnDistinctSubtasks("bench-", parallelism);
             send(c, timed, clip, 0);
-            LocalRunner.start(c, null).getJobExecutionResult().get();
+            JobRunner.start(c, null).getJobExecutionResult().get();
             long[] at = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2))
                     .stream().filter(r -> timed.contains(FrameTopics.stylized(r).getVideoId().toString()))
                     .mapToLong(r -> r.timestamp()).sorted().toArray();

@@ -3,7 +3,8 @@ package ai.cove.cli;
 import ai.cove.engine.Mode;
 import ai.cove.job.Checkpoints;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
+import ai.cove.job.StateBackend;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.JobClient;
@@ -11,9 +12,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code cove run}: the stream job on a local MiniCluster (the same job runs on a cluster via flink run). */
+/**
+ * {@code cove run}: the stream job on a local MiniCluster, or submitted to a running Flink session
+ * cluster ({@code --jobmanager}, e.g. one from {@code cove cluster start}) through Flink's REST client.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the stream job on a local Flink MiniCluster against a Kafka broker.")
+        description = "Run the stream job against a Kafka broker: on a local Flink MiniCluster, or submitted to a "
+                + "Flink cluster with --jobmanager (returns once submitted unless --until-idle).")
 public final class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
@@ -23,6 +28,18 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "restart from the latest retained checkpoint in --checkpoints")
     boolean resume;
+
+    @Option(names = "--from-savepoint", description = "restore from this savepoint or checkpoint (e.g. the one "
+            + "`cove cluster stop-job` printed); the parallelism may differ from the one that wrote it")
+    Path fromSavepoint;
+
+    @Option(names = "--jobmanager", description = "host:port of a Flink cluster's REST endpoint to submit to "
+            + "(e.g. localhost:8081) instead of running a MiniCluster")
+    String jobManager;
+
+    @Option(names = "--job-jar", description = "the job jar to upload with --jobmanager (default: the cove-job jar "
+            + "this CLI runs from)")
+    Path jobJar;
 
     @Option(names = "--until-idle", defaultValue = "0",
             description = "stop once all input is processed and none arrived for this many seconds (0: run forever)")
@@ -36,6 +53,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--at-least-once", description = "AT_LEAST_ONCE delivery (lower latency)") boolean atLeastOnce;
     @Option(names = "--parallelism") Integer parallelism;
     @Option(names = "--checkpoint-interval-ms") Long checkpointMillis;
+    @Option(names = "--state-backend", description = "hashmap or rocksdb (incremental checkpoints); default from the config")
+    String stateBackend;
 
     @Override
     public Integer call() throws Exception {
@@ -49,19 +68,21 @@ public final class RunCommand implements Callable<Integer> {
                 .checkpointMillis(checkpointMillis != null ? checkpointMillis : f.checkpointMillis())
                 .checkpointDir(checkpoints.toAbsolutePath().toUri().toString())
                 .parallelism(parallelism != null ? parallelism : f.parallelism())
+                .stateBackend(stateBackend != null ? StateBackend.parse(stateBackend) : f.stateBackend())
                 .build();
-        String restore = null;
-        if (resume) {
-            restore = Checkpoints.latest(checkpoints).map(p -> p.toAbsolutePath().toUri().toString())
-                    .orElseThrow(() -> new IllegalArgumentException("--resume: no retained checkpoint in " + checkpoints));
+        String restore = restorePath();
+        if (restore != null) {
             System.out.println("resuming from " + restore);
         }
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, c.inputTopic(), c.outputTopic());
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 1, c.deadLetterTopic());
-        JobClient job = LocalRunner.start(c, restore);
-        System.out.printf("job %s running: %s -> %s (dead letters: %s), %s, checkpoints in %s%n", job.getJobID(),
-                c.inputTopic(), c.outputTopic(), c.deadLetterTopic(), c.exactlyOnce() ? "exactly-once" : "at-least-once",
-                checkpoints);
+        JobClient job = jobManager == null ? JobRunner.start(c, restore) : submit(c, restore);
+        System.out.printf("job %s running%s: %s -> %s (dead letters: %s), %s, parallelism %d, checkpoints in %s%n",
+                job.getJobID(), jobManager == null ? "" : " on " + jobManager, c.inputTopic(), c.outputTopic(),
+                c.deadLetterTopic(), c.exactlyOnce() ? "exactly-once" : "at-least-once", c.parallelism(), checkpoints);
+        if (jobManager != null && untilIdle <= 0) {
+            return 0; // submitted: the cluster runs it (cove cluster status, the dashboard at http://<jobmanager>)
+        }
         if (untilIdle <= 0) {
             job.getJobExecutionResult().get();
             return 0;
@@ -70,6 +91,36 @@ public final class RunCommand implements Callable<Integer> {
         job.cancel().get();
         System.out.println("input idle for " + untilIdle + " s and fully committed: job stopped");
         return 0;
+    }
+
+    private String restorePath() {
+        if (resume && fromSavepoint != null) {
+            throw new IllegalArgumentException("--resume and --from-savepoint exclude each other");
+        }
+        if (fromSavepoint != null) {
+            if (!java.nio.file.Files.isRegularFile(fromSavepoint.resolve("_metadata"))) {
+                throw new IllegalArgumentException("--from-savepoint: " + fromSavepoint + " holds no _metadata; pass the "
+                        + "savepoint folder that cove cluster stop-job printed");
+            }
+            return fromSavepoint.toAbsolutePath().toUri().toString();
+        }
+        if (!resume) {
+            return null;
+        }
+        return Checkpoints.latest(checkpoints).map(p -> p.toAbsolutePath().toUri().toString())
+                .orElseThrow(() -> new IllegalArgumentException("--resume: no retained checkpoint in " + checkpoints));
+    }
+
+    private JobClient submit(JobConfig c, String restore) throws Exception {
+        String[] hostPort = jobManager.split(":");
+        if (hostPort.length != 2) {
+            throw new IllegalArgumentException("--jobmanager must be host:port, got " + jobManager);
+        }
+        Path jar = jobJar != null ? jobJar : Path.of(JobRunner.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!java.nio.file.Files.isRegularFile(jar)) {
+            throw new IllegalArgumentException("no job jar at " + jar + ": build it with mvn -B install -DskipTests, or pass --job-jar");
+        }
+        return JobRunner.submit(c, restore, hostPort[0], Integer.parseInt(hostPort[1]), jar.toString());
     }
 
     private void waitUntilIdle(JobConfig c, JobClient job) throws Exception {

@@ -6,7 +6,7 @@ import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
 import ai.cove.job.Checkpoints;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
 import ai.cove.schemas.Frame;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,7 +59,7 @@ public final class SoakCommand implements Callable<Integer> {
                     .checkpointDir(cp.toUri().toString()).build();
             Topics.ensure(c.bootstrap(), new Properties(), 4, c.inputTopic(), c.outputTopic());
             Topics.ensure(c.bootstrap(), new Properties(), 1, c.deadLetterTopic());
-            JobClient job = LocalRunner.start(c, null);
+            JobClient job = JobRunner.start(c, null);
             long start = System.nanoTime();
             long end = start + (long) (minutes * 60e9);
             Pacer pacer = new Pacer(fps * streams);

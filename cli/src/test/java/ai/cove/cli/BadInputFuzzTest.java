@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.cove.engine.ImageCodec;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
 import ai.cove.engine.RgbImage;
 import ai.cove.operators.FrameCodec;
 import ai.cove.schemas.Codec;
@@ -190,7 +190,7 @@ class BadInputFuzzTest {
             g.records.forEach(p::send);
             p.flush();
         }
-        LocalRunner.start(c, null).getJobExecutionResult().get(); // a failed job throws here
+        JobRunner.start(c, null).getJobExecutionResult().get(); // a failed job throws here
 
         List<StylizedFrame> out = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "fuzz-out",
                 Duration.ofSeconds(2)).stream().map(FrameTopics::stylized).toList();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.cove.engine.RgbImage;
 import ai.cove.job.CoveJob;
 import ai.cove.job.JobConfig;
-import ai.cove.job.LocalRunner;
+import ai.cove.job.JobRunner;
 import ai.cove.engine.SampleClip;
 import ai.cove.operators.FrameCodec;
 import ai.cove.operators.FrameEvent;
@@ -136,7 +136,7 @@ class StreamJobTest {
     void interleavedVideosComeOutCompleteInOrderExactlyOnceWithTheCorruptFrameDeadLettered() throws Exception {
         JobConfig c = config("plain");
         ingest(c);
-        LocalRunner.start(c, null).getJobExecutionResult().get();
+        JobRunner.start(c, null).getJobExecutionResult().get();
         assertCompleteAndOrdered(output(c));
         List<DeadLetter> dead = FrameTopics.readCommitted(c.bootstrap(), new Properties(), c.deadLetterTopic(),
                 Duration.ofSeconds(1)).stream().map(r -> FrameCodec.decodeDeadLetter(r.value())).toList();
@@ -184,7 +184,7 @@ class StreamJobTest {
     void injectedFailureRestoresFeatureStateAndGivesTheSameFrames() throws Exception {
         JobConfig reference = config("reference");
         ingest(reference);
-        LocalRunner.start(reference, null).getJobExecutionResult().get();
+        JobRunner.start(reference, null).getJobExecutionResult().get();
         Map<String, List<StylizedFrame>> expected = output(reference);
 
         // Unbounded job: the first half is ingested and committed (so a checkpoint holds F^o of
@@ -193,7 +193,7 @@ class StreamJobTest {
         List<Frame> records = records();
         int half = records.size() / 2;
         FailOnceAfterCheckpoint.FAILED.set(false);
-        StreamExecutionEnvironment env = LocalRunner.bareEnvironment(c, null);
+        StreamExecutionEnvironment env = JobRunner.bareEnvironment(c, null);
         CoveJob.build(env, c, s -> s.map(new FailOnceAfterCheckpoint()).name("fail-once"));
         var job = env.executeAsync("cove-failover");
         send(c, records.subList(0, half));
@@ -216,7 +216,7 @@ class StreamJobTest {
     void taskManagerLossRestoresFeatureStateAndGivesTheSameFrames() throws Exception {
         JobConfig reference = config("tm-reference");
         ingest(reference);
-        LocalRunner.start(reference, null).getJobExecutionResult().get();
+        JobRunner.start(reference, null).getJobExecutionResult().get();
         Map<String, List<StylizedFrame>> expected = output(reference);
 
         JobConfig c = config("tm-failover", false);
@@ -232,7 +232,7 @@ class StreamJobTest {
                 new org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder()
                         .setConfiguration(conf).setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())) {
             cluster.start();
-            StreamExecutionEnvironment env = LocalRunner.bareEnvironment(c, null);
+            StreamExecutionEnvironment env = JobRunner.bareEnvironment(c, null);
             CoveJob.build(env, c);
             var jobGraph = env.getStreamGraph().getJobGraph();
             cluster.submitJob(jobGraph).get();

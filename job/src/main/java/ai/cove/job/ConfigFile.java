@@ -65,6 +65,7 @@ public final class ConfigFile {
                 .kafkaProperties(kafka)
                 .statePrecision(StatePrecision.parse(n.path("state_precision").asText(d.statePrecision().label())))
                 .computePrecision(ComputePrecision.parse(n.path("precision").asText(d.computePrecision().label())))
+                .stateBackend(StateBackend.parse(cp.path("state_backend").asText(d.stateBackend().label())))
                 .build();
     }
 }

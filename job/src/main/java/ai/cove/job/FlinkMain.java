@@ -6,7 +6,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * Entry point for a Flink cluster: {@code flink run -c ai.cove.job.FlinkMain cove-job-flink.jar
  * --config /opt/cove/conf/cove.yaml}. Checkpointing and restarts come from the cluster's
- * configuration; the checkpoint interval from cove.yaml is applied when the cluster sets none.
+ * configuration; the checkpoint interval from cove.yaml is applied when the cluster sets none, the state
+ * backend (checkpoint.state_backend) always.
  */
 public final class FlinkMain {
     private FlinkMain() {
@@ -24,6 +25,7 @@ public final class FlinkMain {
         if (env.getCheckpointConfig().getCheckpointInterval() <= 0) {
             env.enableCheckpointing(c.checkpointMillis());
         }
+        env.configure(JobRunner.stateBackend(c));
         env.setParallelism(c.parallelism());
         CoveJob.build(env, c);
         env.execute("cove");

@@ -17,13 +17,13 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                         String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
                         boolean bounded, StatePrecision statePrecision,
-                        ComputePrecision computePrecision)
+                        ComputePrecision computePrecision, StateBackend stateBackend)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
-                StatePrecision.FLOAT16, ComputePrecision.FLOAT32);
+                StatePrecision.FLOAT16, ComputePrecision.FLOAT32, StateBackend.HASHMAP);
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -41,7 +41,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                 + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
                 + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
-                + ", precision=" + computePrecision.label() + "]";
+                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + "]";
     }
 
     public Builder toBuilder() {
@@ -59,6 +59,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private Properties kafkaProperties;
         private StatePrecision statePrecision;
         private ComputePrecision computePrecision;
+        private StateBackend stateBackend;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -77,6 +78,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             bounded = c.bounded;
             statePrecision = c.statePrecision;
             computePrecision = c.computePrecision;
+            stateBackend = c.stateBackend;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -98,11 +100,12 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder bounded(boolean v) { bounded = v; return this; }
         public Builder statePrecision(StatePrecision v) { statePrecision = v; return this; }
         public Builder computePrecision(ComputePrecision v) { computePrecision = v; return this; }
+        public Builder stateBackend(StateBackend v) { stateBackend = v; return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
-                    statePrecision, computePrecision);
+                    statePrecision, computePrecision, stateBackend);
         }
     }
 }

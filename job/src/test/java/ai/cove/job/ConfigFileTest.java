@@ -23,6 +23,7 @@ class ConfigFileTest {
         assertThat(c.limits().maxPixels()).isEqualTo(3840L * 2160);
         assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.FLOAT32);
         assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT16);
+        assertThat(c.stateBackend()).isEqualTo(StateBackend.HASHMAP);
     }
 
     @Test
@@ -35,7 +36,7 @@ class ConfigFileTest {
                 style: udnie
                 mode: per-frame
                 delivery: at_least_once
-                checkpoint: {interval_ms: 750, dir: "file:///cp"}
+                checkpoint: {interval_ms: 750, dir: "file:///cp", state_backend: rocksdb}
                 parallelism: 4
                 precision: bfloat16
                 state_precision: float32
@@ -54,6 +55,9 @@ class ConfigFileTest {
         assertThat(c.exactlyOnce()).isFalse();
         assertThat(c.checkpointMillis()).isEqualTo(750);
         assertThat(c.checkpointDir()).isEqualTo("file:///cp");
+        assertThat(c.stateBackend()).isEqualTo(StateBackend.ROCKSDB);
+        assertThat(JobRunner.stateBackend(c).toMap()).containsEntry("state.backend.type", "rocksdb")
+                .containsEntry("execution.checkpointing.incremental", "true");
         assertThat(c.parallelism()).isEqualTo(4);
         assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.BFLOAT16);
         assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT32);
@@ -69,6 +73,8 @@ class ConfigFileTest {
         Files.writeString(f, "delivery: maybe\n");
         assertThatThrownBy(() -> ConfigFile.load(f)).hasMessageContaining("exactly_once or at_least_once");
         assertThatThrownBy(() -> ConfigFile.load(tmp.resolve("none.yaml"))).hasMessageContaining("no configuration file");
+        Files.writeString(f, "checkpoint: {state_backend: leveldb}\n");
+        assertThatThrownBy(() -> ConfigFile.load(f)).hasMessageContaining("use hashmap or rocksdb");
     }
 
     @Test
