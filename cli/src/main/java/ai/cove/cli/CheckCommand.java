@@ -9,7 +9,6 @@ import ai.cove.schemas.StylizedFrame;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -53,7 +52,7 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig c = kafka.load();
         Map<String, List<StylizedFrame>> out = new TreeMap<>();
-        for (var r : FrameTopics.readCommitted(c.bootstrap(), c.kafkaProperties(), c.outputTopic(), Duration.ofSeconds(3))) {
+        for (var r : FrameTopics.committedNow(c.bootstrap(), c.kafkaProperties(), c.outputTopic())) {
             StylizedFrame f = FrameTopics.stylized(r);
             out.computeIfAbsent(f.getVideoId(), k -> new ArrayList<>()).add(f);
         }
@@ -94,7 +93,7 @@ public final class CheckCommand implements Callable<Integer> {
 
     private Map<String, TreeMap<Long, RgbImage>> inputs(JobConfig c) throws Exception {
         Map<String, TreeMap<Long, RgbImage>> in = new TreeMap<>();
-        for (var r : FrameTopics.readCommitted(c.bootstrap(), c.kafkaProperties(), c.inputTopic(), Duration.ofSeconds(3))) {
+        for (var r : FrameTopics.committedNow(c.bootstrap(), c.kafkaProperties(), c.inputTopic())) {
             Frame f = Frame.getDecoder().decode(r.value());
             byte[] payload = new byte[f.getPayload().remaining()];
             f.getPayload().get(payload);

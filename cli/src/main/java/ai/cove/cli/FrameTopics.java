@@ -12,12 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -43,6 +45,31 @@ public final class FrameTopics {
             KafkaProducer<byte[], byte[]> producer, String topic, Frame f) {
         return producer.send(new ProducerRecord<>(topic, f.getVideoId().getBytes(StandardCharsets.UTF_8),
                 FrameCodec.encode(f)));
+    }
+
+    /**
+     * Every record of a topic committed at the time of the call: read from the beginning up to each
+     * partition's last stable offset, so a snapshot of a live stream returns at once instead of
+     * waiting for the stream to go quiet.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> committedNow(String bootstrap, Properties clientProps, String topic) {
+        Properties p = KafkaClients.committedReader(bootstrap, clientProps, "cove-reader-" + UUID.randomUUID());
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts); // read_committed: the last stable offsets
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("reading " + topic + " up to " + end + " took over 2 minutes");
+                }
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     /** Committed records of a topic, read from the beginning until none arrived for {@code idle}. */
