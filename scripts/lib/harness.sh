@@ -27,6 +27,7 @@ setup_work() {
 }
 
 VIDEOS=8 FRAMES=30 SIZE=320x180 STYLE=candy-imagenet RATE=0.5 PORT=29192 REST=18081 METRICS=19249
+PY=${COVE_PYTHON:-/usr/bin/python3}
 
 # a line of the harness's report, with the time (and the seconds since the paced input started)
 log() { echo "$(date +%T)${INGEST_START:+ (+$(( $(date +%s) - INGEST_START )) s)} $*"; }
@@ -35,7 +36,7 @@ log() { echo "$(date +%T)${INGEST_START:+ (+$(( $(date +%s) - INGEST_START )) s)
 # <fewest committed since snapshot $2>"; the snapshot (last committed seq per video) is written to $1
 progress() {
   "$COVE" check --bootstrap "$B" --snapshot "$1" > /dev/null 2>&1 || { echo "0 0 0 0 0"; return; }
-  "${COVE_PYTHON:-/usr/bin/python3}" - "$1" "${2:-}" <<'PY'
+  "$PY" - "$1" "${2:-}" <<'PY'
 import json, sys
 now = json.load(open(sys.argv[1]))
 base = json.load(open(sys.argv[2])) if sys.argv[2] else {}
@@ -45,11 +46,13 @@ print(sum(done), len(done), min(done, default=0), max(done, default=0), min(sinc
 PY
 }
 
+# cove ingest of the VIDEOS generated videos (video-0 ..) at RATE, with more options in "$@"
+ingest() { "$COVE" ingest --bootstrap "$B" --video-id video --videos "$VIDEOS" --generate "${SIZE}x${FRAMES}" --rate "$RATE" "$@"; }
+
 # starts the paced ingest of VIDEOS generated videos (video-0 ..) in the background, its pid in INGEST,
 # and returns once it sends: INGEST_START is when the first frames went out
 start_ingests() {
-  "$COVE" ingest --bootstrap "$B" --video-id video --videos "$VIDEOS" --generate "${SIZE}x${FRAMES}" --rate "$RATE" \
-      > "$WORK/ingest.log" 2>&1 &
+  ingest > "$WORK/ingest.log" 2>&1 &
   INGEST=$!
   for _ in $(seq 1 600); do
     grep -q '^sending' "$WORK/ingest.log" 2>/dev/null && { INGEST_START=$(date +%s); return 0; }
@@ -82,8 +85,7 @@ wait_mid_stream() {
 
 # sends frames [$1, $1 + $2) of the VIDEOS generated videos (video-0 ..) and returns when they are sent
 ingest_frames() {
-  "$COVE" ingest --bootstrap "$B" --video-id video --videos "$VIDEOS" --generate "${SIZE}x${FRAMES}" --rate "$RATE" \
-      --from-frame "$1" --max-frames "$2" > "$WORK/ingest-$1.log" 2>&1 || { echo "ingest failed; see $WORK/ingest-$1.log" >&2; return 1; }
+  ingest --from-frame "$1" --max-frames "$2" > "$WORK/ingest-$1.log" 2>&1 || { echo "ingest failed; see $WORK/ingest-$1.log" >&2; return 1; }
 }
 
 # waits until $1 frames (default: every frame of every video) are committed
@@ -113,8 +115,6 @@ require_mid_stream() {
 }
 
 # --- the session cluster (CLUSTER, REST, METRICS set by the caller) ---
-
-PY=${COVE_PYTHON:-/usr/bin/python3}
 
 # the body of an HTTP GET (the cluster's REST API and Prometheus endpoints)
 http_get() { "$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1"; }

@@ -84,11 +84,12 @@ public final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             LocalCluster c = dir.cluster();
-            if (c.running(LocalCluster.JOBMANAGER).isEmpty()) {
+            java.util.Optional<ProcessHandle> jobManager = c.running(LocalCluster.JOBMANAGER);
+            if (jobManager.isEmpty()) {
                 System.out.println("not running (" + c.dir() + ")");
                 return 3;
             }
-            System.out.println("JobManager pid " + c.running(LocalCluster.JOBMANAGER).get().pid() + ", dashboard "
+            System.out.println("JobManager pid " + jobManager.get().pid() + ", dashboard "
                     + c.restUrl() + ", metrics " + c.metricsUrl(LocalCluster.JOBMANAGER));
             List<LocalCluster.TaskManager> tms = c.taskManagers();
             for (LocalCluster.TaskManager t : tms) {

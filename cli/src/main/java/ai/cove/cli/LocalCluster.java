@@ -66,6 +66,7 @@ public final class LocalCluster {
     private final Path dir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
+    private Configuration configuration; // conf/config.yaml, read once: every REST poll needs its address
 
     /** How to start the cluster (the state backend is the job's: checkpoint.state_backend in cove.yaml). */
     public record Settings(int slots, int threads, String taskManagerMemory, int restPort, int metricsBasePort) {
@@ -108,7 +109,6 @@ public final class LocalCluster {
         JobManagerProcessSpec spec = JobManagerProcessUtils.processSpecFromConfig(conf);
         List<String> args = new ArrayList<>(List.of(SESSION_ENTRYPOINT, "--configDir", dir.resolve("conf").toString()));
         args.addAll(words(JobManagerProcessUtils.generateDynamicConfigsStr(spec)));
-        args.addAll(List.of("-D", "metrics.reporter.prom.port=" + s.metricsBasePort()));
         launch(JOBMANAGER, words(JobManagerProcessUtils.generateJvmParametersStr(spec, conf)), args, Map.of());
         awaitRest();
         for (int i = 0; i < taskManagers; i++) {
@@ -172,26 +172,25 @@ public final class LocalCluster {
         return JavaProcesses.running(dir.resolve("pids").resolve(name + ".pid"));
     }
 
-    /** Names of every member with a pid file, JobManager first. */
-    public List<String> processNames() throws IOException {
+    /** Names of every member with a pid file. */
+    private List<String> processNames() throws IOException {
         Path pids = dir.resolve("pids");
         if (!Files.isDirectory(pids)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(pids)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pid"))
-                    .map(n -> n.substring(0, n.length() - 4))
-                    .sorted((a, b) -> a.equals(JOBMANAGER) ? -1 : b.equals(JOBMANAGER) ? 1 : a.compareTo(b)).toList();
+                    .map(n -> n.substring(0, n.length() - 4)).toList();
         }
     }
 
-    public String restUrl() throws IOException {
+    public String restUrl() {
         Configuration conf = configuration();
         return "http://" + conf.get(ConfigOptions.key("rest.address").stringType().defaultValue("localhost")) + ":" + intOf(conf, "rest.port", 8081);
     }
 
     /** The Prometheus endpoint of a member (JobManager at the base port, taskmanager-N at base + N). */
-    public String metricsUrl(String name) throws IOException {
+    public String metricsUrl(String name) {
         int base = intOf(configuration(), METRICS_PORT_KEY, 9249);
         int offset = name.equals(JOBMANAGER) ? 0 : Integer.parseInt(name.substring("taskmanager-".length()));
         return "http://localhost:" + (base + offset) + "/metrics";
@@ -215,12 +214,15 @@ public final class LocalCluster {
     }
 
     /** The cluster's Flink configuration (conf/config.yaml). */
-    public Configuration configuration() throws IOException {
-        Path conf = dir.resolve("conf");
-        if (!Files.isRegularFile(conf.resolve("config.yaml"))) {
-            throw new IllegalStateException("no cluster configuration in " + conf + ": cove cluster start --dir " + dir);
+    public Configuration configuration() {
+        if (configuration == null) {
+            Path conf = dir.resolve("conf");
+            if (!Files.isRegularFile(conf.resolve("config.yaml"))) {
+                throw new IllegalStateException("no cluster configuration in " + conf + ": cove cluster start --dir " + dir);
+            }
+            configuration = GlobalConfiguration.loadConfiguration(conf.toString());
         }
-        return GlobalConfiguration.loadConfiguration(conf.toString());
+        return configuration;
     }
 
     private void writeConfig(Settings s) throws IOException {
@@ -261,6 +263,7 @@ public final class LocalCluster {
         StringBuilder yaml = new StringBuilder("# written by cove cluster start; read by every process of this cluster\n");
         c.forEach((k, v) -> yaml.append(k).append(": ").append(yamlValue(v)).append('\n'));
         Files.writeString(dir.resolve("conf").resolve("config.yaml"), yaml);
+        configuration = null;
         Files.writeString(dir.resolve("conf").resolve("log4j2.properties"), String.join("\n",
                 "rootLogger.level = INFO", "rootLogger.appenderRef.file.ref = file",
                 "appender.file.type = File", "appender.file.name = file", "appender.file.fileName = ${sys:log.file}",
