@@ -4,6 +4,8 @@ import ai.cove.engine.ImageCodec;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.eval.GroundTruth;
 import ai.cove.job.JobConfig;
+import ai.cove.operators.FrameCodec;
+import ai.cove.schemas.DeadLetter;
 import ai.cove.schemas.Frame;
 import ai.cove.schemas.StylizedFrame;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code cove check}: verifies committed output against committed input. With {@code --snapshot F}
+ * {@code cove check}: verifies committed output against committed input: every input frame of a
+ * video is in the output exactly once and in order, or in the dead letters (bad input, capacity). With {@code --snapshot F}
  * it only records the last committed seq per video (call it right before a failure); with
  * {@code --boundary F} it also checks that the frame pair across that failure is as stable as its
  * neighbours (e_stab of the pair <= 1.5x the median of the pairs around it). A boundary check that
@@ -32,6 +35,10 @@ import picocli.CommandLine.Option;
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Verify exactly-once, in-order output and stability across a failure.")
 public final class CheckCommand implements Callable<Integer> {
+    /** Beyond this many videos only the ones that fail get a line each. */
+    private static final int MAX_LINES = 50;
+    private static final String DUPLICATE = "DUPLICATE";
+
     @Mixin
     KafkaOptions kafka;
 
@@ -65,14 +72,31 @@ public final class CheckCommand implements Callable<Integer> {
             return 0;
         }
         Map<String, TreeMap<Long, RgbImage>> in = inputs(c);
+        Map<String, Map<Long, String>> dead = deadLetters(c);
         boolean ok = true;
+        Map<String, Integer> deadByStage = new TreeMap<>();
+        int quiet = 0;
         for (var e : in.entrySet()) {
             List<Long> got = out.getOrDefault(e.getKey(), List.of()).stream().map(StylizedFrame::getSeq).toList();
+            Map<Long, String> refused = dead.getOrDefault(e.getKey(), Map.of());
+            refused.values().forEach(stage -> deadByStage.merge(stage, 1, Integer::sum));
             List<Long> want = new ArrayList<>(e.getValue().keySet());
-            boolean exact = got.equals(want);
+            want.removeAll(refused.keySet());
+            boolean exact = got.equals(want) && !refused.containsValue(DUPLICATE);
             ok &= exact;
-            System.out.printf("%s: %d input frames, %d output records, %s%n", e.getKey(), want.size(), got.size(),
+            if (in.size() > MAX_LINES && exact) {
+                quiet++;
+                continue;
+            }
+            System.out.printf("%s: %d input frames, %d output records%s, %s%n", e.getKey(), e.getValue().size(), got.size(),
+                    refused.isEmpty() ? "" : ", " + refused.size() + " dead letters",
                     exact ? "every seq exactly once, in order" : "MISMATCH (missing, duplicated or out of order)");
+        }
+        if (quiet > 0) {
+            System.out.printf("... and %d more videos, each accounted for exactly once%n", quiet);
+        }
+        if (!deadByStage.isEmpty()) {
+            System.out.println("dead letters by stage: " + deadByStage);
         }
         if (boundary != null) {
             Map<?, ?> cut = json.readValue(boundary.toFile(), Map.class);
@@ -89,6 +113,20 @@ public final class CheckCommand implements Callable<Integer> {
         }
         System.out.println(ok ? "CHECK PASSED" : "CHECK FAILED");
         return ok ? 0 : 1;
+    }
+
+    /** The (video, seq) pairs the job dead-lettered, with the stage; a pair dead-lettered twice is a MISMATCH. */
+    private static Map<String, Map<Long, String>> deadLetters(JobConfig c) {
+        Map<String, Map<Long, String>> dead = new TreeMap<>();
+        for (var r : FrameTopics.committedNow(c.bootstrap(), c.kafkaProperties(), c.deadLetterTopic())) {
+            DeadLetter d = FrameCodec.decodeDeadLetter(r.value());
+            if (d.getVideoId() != null && d.getSeq() != null) {
+                String stage = d.getStage().toString();
+                dead.computeIfAbsent(d.getVideoId().toString(), k -> new TreeMap<>())
+                        .merge(d.getSeq(), stage, (a, b) -> DUPLICATE);
+            }
+        }
+        return dead;
     }
 
     private Map<String, TreeMap<Long, RgbImage>> inputs(JobConfig c) throws Exception {

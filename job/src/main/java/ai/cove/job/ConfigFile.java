@@ -41,7 +41,10 @@ public final class ConfigFile {
                 l.path("max_pixels").asLong(dl.maxPixels()),
                 l.path("reorder_window").asInt(dl.reorderWindow()),
                 l.path("gap_timeout_ms").asLong(dl.gapTimeoutMillis()),
-                l.path("idle_ttl_ms").asLong(dl.idleTtlMillis()));
+                l.path("idle_ttl_ms").asLong(dl.idleTtlMillis()),
+                l.path("max_active_videos").asInt(dl.maxActiveVideos()),
+                l.path("max_state_bytes").asLong(dl.maxStateBytes()),
+                l.path("max_buffered_bytes").asLong(dl.maxBufferedBytes()));
         Properties kafka = new Properties();
         n.path("kafka").fields().forEachRemaining(e -> kafka.setProperty(e.getKey(), e.getValue().asText()));
         String delivery = n.path("delivery").asText("exactly_once");

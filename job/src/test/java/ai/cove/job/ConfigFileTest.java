@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.cove.engine.Mode;
+import ai.cove.operators.StreamLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,8 @@ class ConfigFileTest {
                 parallelism: 4
                 precision: bfloat16
                 state_precision: float32
-                limits: {max_payload_bytes: 1000, max_pixels: 2000, reorder_window: 3, gap_timeout_ms: 40, idle_ttl_ms: 50}
+                limits: {max_payload_bytes: 1000, max_pixels: 2000, reorder_window: 3, gap_timeout_ms: 40, idle_ttl_ms: 50,
+                         max_active_videos: 7, max_state_bytes: 8000, max_buffered_bytes: 9000}
                 kafka:
                   security.protocol: SASL_SSL
                   sasl.mechanism: SCRAM-SHA-512
@@ -63,6 +65,8 @@ class ConfigFileTest {
         assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT32);
         assertThat(c.limits().reorderWindow()).isEqualTo(3);
         assertThat(c.limits().gapTimeoutMillis()).isEqualTo(40);
+        assertThat(c.limits()).extracting(StreamLimits::maxActiveVideos, StreamLimits::maxStateBytes,
+                StreamLimits::maxBufferedBytes).containsExactly(7, 8000L, 9000L);
         assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("ssl.truststore.location", "/etc/ts.jks");
     }

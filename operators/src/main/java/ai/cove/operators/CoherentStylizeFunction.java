@@ -19,7 +19,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple4;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -34,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * keyed state and calls the engine's step on frames in sequence order ({@link SequenceBuffer}
  * restores the order, drops duplicates and gives up missing frames). State is cleared at
  * end-of-stream, or when the video has been idle for the TTL (one idle timer per video, moved on
- * every frame).
+ * every frame). {@link Capacity} bounds what a subtask holds: videos, F^o bytes, buffered bytes.
  */
-public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameEvent, StylizedEvent> {
+public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameEvent, StylizedEvent>
+        implements CheckpointedFunction {
     private static final Logger LOG = LoggerFactory.getLogger(CoherentStylizeFunction.class);
     private static final int JPEG_QUALITY = 90;
 
@@ -47,6 +56,8 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final ComputePrecision computePrecision;
 
     private transient SequenceBuffer order;
+    private transient Capacity capacity;
+    private transient ListState<Tuple4<String, Long, Long, Long>> capacityState;
     private transient ValueState<StreamState> stream;
     private transient ValueState<String> streamStyle;
     private transient ValueState<Long> idleTimer;
@@ -60,6 +71,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient Counter duplicates;
     private transient Counter gaps;
     private transient Counter resets;
+    private transient Counter capacityRefusals;
     private transient Histogram inferenceMillis;
     private transient volatile double lastMeanMask;
     private transient volatile long lastStateBytes;
@@ -71,6 +83,28 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         this.mode = mode;
         this.precision = precision;
         this.computePrecision = computePrecision;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext ctx) throws Exception {
+        capacity = new Capacity(limits);
+        capacityState = ctx.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("capacity",
+                Types.TUPLE(Types.STRING, Types.LONG, Types.LONG, Types.LONG)));
+        if (ctx.isRestored()) {
+            var task = getRuntimeContext().getTaskInfo();
+            capacity.restore(capacityState.get(), video -> KeyGroupRangeAssignment.assignKeyToParallelOperator(video,
+                    task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask());
+        }
+    }
+
+    /** What this subtask holds now (tests, metrics). */
+    Capacity capacity() {
+        return capacity;
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
+        capacityState.update(capacity.snapshot());
     }
 
     @Override
@@ -94,6 +128,10 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         inferenceMillis = g.histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
         g.gauge("meanMask", () -> lastMeanMask);
         g.gauge("stateBytes", () -> lastStateBytes);
+        g.gauge("activeVideos", () -> capacity.activeVideos());
+        g.gauge("subtaskStateBytes", () -> capacity.stateBytes());
+        g.gauge("bufferedBytes", () -> capacity.bufferedBytes());
+        capacityRefusals = g.counter("capacityRefusals");
         stylizer(defaultStyle); // load and warm up before the first frame arrives
         LOG.info("subtask {} stylizes on {} in {} with {} libtorch intra-op thread(s)", subtask, device,
                 bundles.get(defaultStyle).precision().label(), JniUtils.getNumThreads());
@@ -113,6 +151,14 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     @Override
     public void processElement(FrameEvent e, Context ctx, Collector<StylizedEvent> out) throws Exception {
         framesIn.inc();
+        String refusal = capacity.refusal(e.videoId, (long) e.width * e.height);
+        if (refusal != null) { // before any keyed state is written: a refused video leaves none
+            capacityRefusals.inc();
+            if (!e.rejected) {
+                deadLetter(ctx, e, "capacity", refusal);
+            }
+            return;
+        }
         moveIdleTimer(ctx);
         SequenceBuffer.Offer offer = order.offer(e);
         if (e.rejected && offer != SequenceBuffer.Offer.ACCEPTED) {
@@ -124,7 +170,25 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
                     + limits.gapTimeoutMillis() + " ms): the stream had already moved on");
             case TOO_FAR_AHEAD -> deadLetter(ctx, e, "validate", "seq " + e.seq + " is more than "
                     + limits.reorderWindow() + " frames ahead of the next expected seq " + order.next());
-            case ACCEPTED -> drain(ctx, out);
+            case ACCEPTED -> {
+                capacity.buffered(e.videoId, order.pendingBytes());
+                drain(ctx, out);
+                if (capacity.buffersFull() && order.pendingBytes() > 0) {
+                    skipGap(ctx, out, "the reorder buffers of this subtask hold over " + limits.maxBufferedBytes()
+                            + " bytes (limits.max_buffered_bytes)");
+                }
+            }
+        }
+    }
+
+    /** Gives up the frames missing before the first waiting one and stylizes on from there. */
+    private void skipGap(Context ctx, Collector<StylizedEvent> out, String why) throws Exception {
+        long[] skipped = order.skipGap();
+        if (skipped != null) {
+            gaps.inc();
+            LOG.warn("video {}: frames {}..{} never arrived ({}), continuing at {}", ctx.getCurrentKey(), skipped[0],
+                    skipped[1] - 1, why, skipped[1]);
+            drain(ctx, out);
         }
     }
 
@@ -144,10 +208,11 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         FrameEvent e;
         while ((e = order.pollNext()) != null) {
             if (e.rejected ? e.endOfStream : stylize(e, ctx, out)) {
-                clearAll(ctx);
+                endStream(ctx);
                 return;
             }
         }
+        capacity.buffered(ctx.getCurrentKey(), order.pendingBytes());
         long gapTimer = order.armGapTimer(ctx.timerService().currentProcessingTime());
         if (gapTimer >= 0) {
             ctx.timerService().registerProcessingTimeTimer(gapTimer);
@@ -157,19 +222,13 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StylizedEvent> out) throws Exception {
         if (order.isGapTimer(timestamp)) {
-            long[] skipped = order.skipGap();
-            if (skipped != null) {
-                gaps.inc();
-                LOG.warn("video {}: frames {}..{} never arrived, continuing at {}", ctx.getCurrentKey(), skipped[0],
-                        skipped[1] - 1, skipped[1]);
-                drain(ctx, out);
-            }
+            skipGap(ctx, out, "gap timeout " + limits.gapTimeoutMillis() + " ms");
         }
         Long idle = idleTimer.value();
         if (idle != null && idle == timestamp) {
             LOG.info("video {}: idle for {} ms, clearing its state", ctx.getCurrentKey(), limits.idleTtlMillis());
             idleTimer.clear();
-            clearAll(ctx);
+            endStream(ctx);
         }
     }
 
@@ -197,6 +256,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         stream.update(r.state());
         streamStyle.update(style);
         lastStateBytes = StateCodec.storedBytes(r.state(), precision);
+        capacity.state(e.videoId, lastStateBytes, (long) image.width() * image.height());
         inferenceMillis.update(r.modelNanos() / 1_000_000);
         if (r.net1()) {
             lastMeanMask = r.meanMask();
@@ -239,7 +299,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         ctx.output(Outputs.DEAD_LETTERS, d);
     }
 
-    private void clearAll(Context ctx) throws Exception {
+    /**
+     * Frees the stream's F^o, buffered frames and idle timer. Its next expected seq stays (a few
+     * dozen bytes), so that late duplicates are still recognised and a stream that resumes after its
+     * idle TTL carries on at the right seq.
+     */
+    private void endStream(Context ctx) throws Exception {
         int dropped = order.clear();
         if (dropped > 0) {
             LOG.warn("video {}: dropping {} buffered frames at end of stream", ctx.getCurrentKey(), dropped);
@@ -251,6 +316,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         stream.clear();
         streamStyle.clear();
         idleTimer.clear();
+        capacity.remove(ctx.getCurrentKey());
     }
 
     @Override

@@ -59,6 +59,11 @@ public class FrameEvent {
         return e;
     }
 
+    /** Bytes this event holds (none once rejected: its dead letter carries the record). */
+    public long recordBytes() {
+        return record == null ? 0 : record.length;
+    }
+
     /** The image bytes, read from the record (validated when the event was made). */
     public byte[] payload() {
         try {

@@ -31,6 +31,7 @@ final class SequenceBuffer {
     private final long gapTimeoutMillis;
     private final ValueState<Long> nextSeq;
     private final ValueState<Long> gapTimer;
+    private final ValueState<Long> pendingBytes;
     private final MapState<Long, FrameEvent> pending;
     private final MapState<Long, Boolean> givenUp;
 
@@ -39,6 +40,7 @@ final class SequenceBuffer {
         this.gapTimeoutMillis = gapTimeoutMillis;
         nextSeq = rc.getState(new ValueStateDescriptor<>("next-seq", Long.class));
         gapTimer = rc.getState(new ValueStateDescriptor<>("gap-timer", Long.class));
+        pendingBytes = rc.getState(new ValueStateDescriptor<>("pending-bytes", Long.class));
         pending = rc.getMapState(new MapStateDescriptor<>("pending", TypeInformation.of(Long.class),
                 TypeInformation.of(FrameEvent.class)));
         givenUp = rc.getMapState(new MapStateDescriptor<>("given-up", Long.class, Boolean.class));
@@ -63,7 +65,23 @@ final class SequenceBuffer {
             return Offer.TOO_FAR_AHEAD;
         }
         pending.put(e.seq, e);
+        addPendingBytes(e.recordBytes());
         return Offer.ACCEPTED;
+    }
+
+    /** Bytes of the records waiting in this video's buffer. */
+    long pendingBytes() throws Exception {
+        Long b = pendingBytes.value();
+        return b == null ? 0 : b;
+    }
+
+    private void addPendingBytes(long delta) throws Exception {
+        long b = pendingBytes() + delta;
+        if (b == 0) {
+            pendingBytes.clear();
+        } else {
+            pendingBytes.update(b);
+        }
     }
 
     /** The next frame in order if it is here (removed, and the stream advances past it), else null. */
@@ -72,6 +90,7 @@ final class SequenceBuffer {
         FrameEvent e = pending.get(next);
         if (e != null) {
             pending.remove(next);
+            addPendingBytes(-e.recordBytes());
             nextSeq.update(next + 1);
         }
         return e;
@@ -127,8 +146,10 @@ final class SequenceBuffer {
             dropped++;
         }
         pending.clear();
+        pendingBytes.clear();
         givenUp.clear();
         gapTimer.clear();
         return dropped;
     }
+
 }
