@@ -4,6 +4,8 @@ import ai.cove.engine.ImageCodec;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.VideoWriter;
 import ai.cove.job.JobConfig;
+import ai.cove.job.KafkaAccess;
+import ai.cove.job.KafkaAccess.Role;
 import ai.cove.schemas.StylizedFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +44,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.outputTopic();
+        KafkaAccess.require(Role.EXPORT, c.toBuilder().topics(c.inputTopic(), t, c.deadLetterTopic()).build());
         TreeMap<Long, StylizedFrame> bySeq = new TreeMap<>();
         long records = 0;
         for (var r : FrameTopics.readCommitted(c.bootstrap(), c.kafkaProperties(), t, Duration.ofSeconds(3))) {

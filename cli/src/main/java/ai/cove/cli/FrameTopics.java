@@ -53,13 +53,10 @@ public final class FrameTopics {
      * waiting for the stream to go quiet.
      */
     public static List<ConsumerRecord<byte[], byte[]>> committedNow(String bootstrap, Properties clientProps, String topic) {
-        Properties p = KafkaClients.committedReader(bootstrap, clientProps, "cove-reader-" + UUID.randomUUID());
+        Properties p = KafkaClients.committedReader(bootstrap, clientProps);
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+            List<TopicPartition> parts = assignFromStart(c, topic);
             Map<TopicPartition, Long> end = c.endOffsets(parts); // read_committed: the last stable offsets
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
@@ -91,11 +88,11 @@ public final class FrameTopics {
 
     private static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, Properties clientProps, String topic,
                                                              int count, Duration idle, Duration timeout) {
-        Properties p = KafkaClients.committedReader(bootstrap, clientProps, "cove-reader-" + UUID.randomUUID());
+        Properties p = KafkaClients.committedReader(bootstrap, clientProps);
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         long start = System.nanoTime();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
+            assignFromStart(c, topic);
             long quietSince = System.nanoTime();
             while (out.size() < count && System.nanoTime() - quietSince < idle.toNanos()
                     && (timeout == null || System.nanoTime() - start < timeout.toNanos())) {
@@ -109,6 +106,15 @@ public final class FrameTopics {
             }
         }
         return out;
+    }
+
+    /** All partitions of {@code topic}, read from their beginning (no consumer group needed). */
+    private static List<TopicPartition> assignFromStart(KafkaConsumer<byte[], byte[]> c, String topic) {
+        List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(i -> new TopicPartition(topic, i.partition())).toList();
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        return parts;
     }
 
     public static StylizedFrame stylized(ConsumerRecord<byte[], byte[]> r) {

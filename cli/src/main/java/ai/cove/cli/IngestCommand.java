@@ -4,6 +4,8 @@ import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
 import ai.cove.engine.VideoSource;
 import ai.cove.job.JobConfig;
+import ai.cove.job.KafkaAccess;
+import ai.cove.job.KafkaAccess.Role;
 import ai.cove.schemas.Frame;
 import ai.cove.engine.Closeables;
 import java.nio.file.Path;
@@ -105,6 +107,7 @@ public final class IngestCommand implements Callable<Integer> {
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.inputTopic();
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t);
+        KafkaAccess.require(Role.INGEST, c.toBuilder().topics(t, c.outputTopic(), c.deadLetterTopic()).build());
         List<VideoSource> sources = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties())) {
             for (int v = 0; v < videos; v++) {

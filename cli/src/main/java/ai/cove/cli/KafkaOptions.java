@@ -16,15 +16,20 @@ final class KafkaOptions {
 
     /** The config file's settings (or the defaults) with --bootstrap applied. */
     JobConfig load() {
+        JobConfig c = load(config);
+        if (bootstrap == null) {
+            return c;
+        }
+        return c.toBuilder().bootstrap(bootstrap).build();
+    }
+
+    /** A config file's settings, or conf/cove.yaml's when {@code config} is null and it exists, or the defaults. */
+    static JobConfig load(Path config) {
         Path file = config;
         if (file == null) {
             Path repoDefault = Path.of(System.getProperty("cove.repo", ".")).resolve("conf/cove.yaml");
             file = Files.isRegularFile(repoDefault) ? repoDefault : null;
         }
-        JobConfig c = file == null ? JobConfig.defaults("localhost:9092") : ConfigFile.load(file);
-        if (bootstrap == null) {
-            return c;
-        }
-        return c.toBuilder().bootstrap(bootstrap).build();
+        return file == null ? JobConfig.defaults("localhost:9092") : ConfigFile.load(file);
     }
 }

@@ -1,9 +1,12 @@
 package ai.cove.cli;
 
+import ai.cove.engine.Bundles;
 import ai.cove.engine.Mode;
 import ai.cove.job.Checkpoints;
 import ai.cove.job.JobConfig;
 import ai.cove.job.JobRunner;
+import ai.cove.job.KafkaAccess;
+import ai.cove.job.KafkaAccess.Role;
 import ai.cove.job.StateBackend;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -70,12 +73,14 @@ public final class RunCommand implements Callable<Integer> {
                 .parallelism(parallelism != null ? parallelism : f.parallelism())
                 .stateBackend(stateBackend != null ? StateBackend.parse(stateBackend) : f.stateBackend())
                 .build();
+        Bundles.find(c.style()); // an unknown default style fails here, not inside the running job
         String restore = restorePath();
         if (restore != null) {
             System.out.println("resuming from " + restore);
         }
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, c.inputTopic(), c.outputTopic());
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 1, c.deadLetterTopic());
+        KafkaAccess.require(Role.JOB, c); // a missing ACL fails here, not in a job that restarts forever
         JobClient job = jobManager == null ? JobRunner.start(c, restore) : submit(c, restore);
         System.out.printf("job %s running%s: %s -> %s (dead letters: %s), %s, parallelism %d, checkpoints in %s%n",
                 job.getJobID(), jobManager == null ? "" : " on " + jobManager, c.inputTopic(), c.outputTopic(),

@@ -69,9 +69,14 @@ public final class CoveJob {
                 .setBootstrapServers(c.bootstrap())
                 .setRecordSerializer(ser)
                 .setDeliveryGuarantee(c.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
-                .setTransactionalIdPrefix(c.groupId() + "-" + name)
+                .setTransactionalIdPrefix(transactionalIdPrefix(c) + name)
                 .setKafkaProducerConfig(KafkaClients.jobSink(c.kafkaProperties()))
                 .build();
+    }
+
+    /** What the ids of the sinks' transactions start with (the job's principal may use exactly these). */
+    public static String transactionalIdPrefix(JobConfig c) {
+        return c.groupId() + "-";
     }
 
     /** Styles a frame may ask for: the bundles in the models folder plus the job's default. */

@@ -45,10 +45,12 @@ public final class KafkaClients {
         return p;
     }
 
-    /** A consumer that sees only committed transactions and fetches records up to the limit. */
-    public static Properties committedReader(String bootstrap, Properties user, String groupId) {
+    /**
+     * A consumer that sees only committed transactions and fetches records up to the limit. It has
+     * no consumer group (readers assign partitions), so it needs no group ACL.
+     */
+    public static Properties committedReader(String bootstrap, Properties user) {
         Properties p = base(bootstrap, user);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
