@@ -21,7 +21,10 @@ CONVERT = ["-m", "training.lossnet.convert", "--model", "inception_v3",
            "--layers", "activation_3,activation_5,mixed0,mixed2,mixed5", "--out", LOSS_NET]
 # The settings of the runs in training/checkpoints: InceptionV3 (nsfwjs) features, style Gram at
 # activation_3, activation_5, mixed0, mixed2, mixed5, content at mixed2, edge padding against stripes.
+# The style image at short side 512 (Johnson et al.'s setting) paints strokes at the scale a 640-wide
+# frame shows; at 320 they came out too fine to read as the painting's.
 STYLE_ARGS = ["--content", "../shared/data/content", "--batch", "4", "--loss-net", LOSS_NET,
+              "--style-short-side", "512",
               "--content-layers", "3", "--edge-pad", "8", "--max-shift", "2", "--save-every", "50",
               "--weights", '{"style": 4.0, "meanstd": 1.0, "colour": 1.0, "content": 3.0, "tv": 0.0}']
 
