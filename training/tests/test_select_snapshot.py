@@ -80,6 +80,9 @@ def test_the_readers_take_the_csv_that_cove_eval_writes():
     assert a["style_distance"] == {"per_frame": 0.7, "coherent": round((0.64 + 0.745) / 2, 4)}
     assert a["hf_energy_ratio"] == round((390 + 495) / (400 + 500), 4)
     assert a["e_stab_ratio_clip_mean"] == 0.5 and a["worst_clip"]["clip"] in ("c1", "c2")
+    assert a["per_clip_hf_energy_ratio"] == {"c1": round(390 / 400, 4), "c2": round(495 / 500, 4)}
+    table = record_validation.per_clip_table(summary, ["c1", "c2"]).splitlines()
+    assert table[0] == "| bundle | c1 | c2 |" and table[2] == "| a | 0.50 / 0.97 | 0.50 / 0.99 |"
     assert select_snapshot.choose(summary, 0.02) == "a" and select_snapshot.choose(summary, 0.01) is None
     assert select_snapshot.choose(summary, 0.02, min_hf_energy=0.98) == "a"
     assert select_snapshot.choose(summary, 0.02, min_hf_energy=0.99) is None  # 0.983 of per-frame
