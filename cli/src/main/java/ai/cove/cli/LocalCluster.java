@@ -130,8 +130,9 @@ public final class LocalCluster {
         args.addAll(List.of("-D", "taskmanager.resource-id=" + name,
                 "-D", "metrics.reporter.prom.port=" + (intOf(conf, METRICS_PORT_KEY, 9249) + index)));
         String threads = Integer.toString(intOf(conf, THREADS_KEY, 1));
+        // OpenCV's own thread pool (DIS flow, pthreads) sizes itself to every core unless told
         launch(name, words(ProcessMemoryUtils.generateJvmParametersStr(spec)), args,
-                Map.of("OMP_NUM_THREADS", threads, "MKL_NUM_THREADS", threads));
+                Map.of("OMP_NUM_THREADS", threads, "MKL_NUM_THREADS", threads, "OPENCV_FOR_THREADS_NUM", threads));
         await(() -> taskManagers().stream().anyMatch(t -> t.id().equals(name)), name + " did not register", name);
         return name;
     }
