@@ -23,6 +23,11 @@ public record BrokerTls(Path dir, String keystorePassword) {
     public static final String BROKER_DN = "CN=cove-broker";
 
     public Path caPem() {
+        return caPemIn(dir);
+    }
+
+    /** Where the CA certificate of the material in {@code dir} is, made or not. */
+    static Path caPemIn(Path dir) {
         return dir.resolve("ca.pem");
     }
 

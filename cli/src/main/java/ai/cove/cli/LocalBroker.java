@@ -88,8 +88,8 @@ public final class LocalBroker {
                     + running().get().pid() + "): cove broker stop --dir " + dir);
         }
         Secrets.createPrivateDir(dir); // a secured broker's properties hold its keystore password
-        BrokerTls certs = tls == null ? null : BrokerTls.ensure(dir.resolve("tls"), tls);
-        BrokerUsers users = tls == null ? null : BrokerUsers.ensure(dir.resolve("secrets"));
+        BrokerTls certs = tls == null ? null : BrokerTls.ensure(tlsDir(), tls);
+        BrokerUsers users = tls == null ? null : BrokerUsers.ensure(users().dir());
         Path props = dir.resolve("server.properties");
         Secrets.writePrivate(props, String.join("\n", serverProperties(certs, users)) + "\n");
         if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
@@ -112,7 +112,7 @@ public final class LocalBroker {
             Thread.sleep(250); // polling a starting process; the condition is checked, not assumed
         }
         if (users != null) {
-            provision(names, certs, users);
+            provision(names, users);
         }
     }
 
@@ -150,8 +150,8 @@ public final class LocalBroker {
     }
 
     /** As the super user: each role's user and ACLs, cove's topics, and each role's client config file. */
-    private void provision(JobConfig names, BrokerTls certs, BrokerUsers users) throws IOException, InterruptedException {
-        Properties admin = users.clientSettings(BrokerUsers.ADMIN, certs.caPem());
+    private void provision(JobConfig names, BrokerUsers users) throws IOException, InterruptedException {
+        Properties admin = adminSettings();
         Topics.ensure(bootstrap(), admin, 2, names.inputTopic(), names.outputTopic());
         Topics.ensure(bootstrap(), admin, 1, names.deadLetterTopic());
         List<AclBinding> acls = new ArrayList<>();
@@ -171,7 +171,7 @@ public final class LocalBroker {
         Files.createDirectories(adminConfig().getParent());
         writeClientConfig(adminConfig(), names, admin);
         for (Role role : Role.values()) {
-            writeClientConfig(clientConfig(role), names, users.clientSettings(BrokerUsers.user(role), certs.caPem()));
+            writeClientConfig(clientConfig(role), names, users.clientSettings(BrokerUsers.user(role), caPem()));
         }
     }
 
@@ -185,7 +185,7 @@ public final class LocalBroker {
         kafka.stringPropertyNames().forEach(n -> k.put(n, kafka.getProperty(n)));
         yaml.put("kafka", k);
         Files.writeString(file, "# cove client settings for " + file.getFileName() + " on the secured local broker; "
-                + "passwords stay in " + dir.resolve("secrets") + "\n" + new ObjectMapper(new YAMLFactory()).writeValueAsString(yaml));
+                + "passwords stay in " + users().dir() + "\n" + new ObjectMapper(new YAMLFactory()).writeValueAsString(yaml));
     }
 
     public void stop() throws InterruptedException {
@@ -193,14 +193,28 @@ public final class LocalBroker {
         JavaProcesses.stop(h, 30);
     }
 
+    private Path tlsDir() {
+        return dir.resolve("tls");
+    }
+
+    /** The CA certificate clients trust (secured brokers). */
+    Path caPem() {
+        return BrokerTls.caPemIn(tlsDir());
+    }
+
+    /** The SCRAM users and their password files (secured brokers). */
+    BrokerUsers users() {
+        return new BrokerUsers(dir.resolve("secrets"));
+    }
+
+    /** The super user's client settings; none for a plaintext broker. */
+    private Properties adminSettings() {
+        return tls == null ? new Properties() : users().clientSettings(BrokerUsers.ADMIN, caPem());
+    }
+
     /** Whether the broker answers a metadata request (secured: as the super user). */
     public boolean answers() {
-        Properties user = new Properties();
-        if (tls != null) {
-            user = new BrokerUsers(dir.resolve("secrets")).clientSettings(BrokerUsers.ADMIN,
-                    new BrokerTls(dir.resolve("tls"), "").caPem());
-        }
-        Properties p = KafkaClients.admin(bootstrap(), user);
+        Properties p = KafkaClients.admin(bootstrap(), adminSettings());
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
         try (Admin admin = Admin.create(p)) {

@@ -174,16 +174,16 @@ class SecureBrokerTest {
     }
 
     private static String passwordFile(Role role) {
-        return tmp.resolve("broker").resolve("secrets").resolve(BrokerUsers.user(role) + ".properties").toAbsolutePath().toString();
+        return broker.users().passwordFile(BrokerUsers.user(role)).toAbsolutePath().toString();
     }
 
     private static String caPem() {
-        return tmp.resolve("broker").resolve("tls").resolve("ca.pem").toAbsolutePath().toString();
+        return broker.caPem().toAbsolutePath().toString();
     }
 
     /** None of the broker's passwords appears in {@code text}. */
     private static void assertNoPasswordIn(String text) throws IOException {
-        BrokerUsers users = new BrokerUsers(tmp.resolve("broker").resolve("secrets"));
+        BrokerUsers users = broker.users();
         for (String u : users.all()) {
             assertThat(text).doesNotContain(users.password(u));
         }

@@ -1,6 +1,5 @@
 package ai.cove.job;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -77,14 +76,15 @@ public final class KafkaAccess {
     public static void require(Role role, JobConfig c) {
         Properties p = KafkaClients.admin(c.bootstrap(), c.kafkaProperties());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        List<Need> needs = needs(role, c);
         try (Admin admin = Admin.create(p)) {
-            for (Need need : needs(role, c)) {
+            for (Need need : needs) {
                 if (!granted(admin, need)) {
                     throw new IllegalStateException(KafkaErrors.missing(need, c));
                 }
             }
             log.info("Kafka principal of the {} has what it needs at {}: {}", role.name().toLowerCase(java.util.Locale.ROOT),
-                    c.bootstrap(), needs(role, c));
+                    c.bootstrap(), needs);
         } catch (ExecutionException e) {
             throw new IllegalStateException(KafkaErrors.explain(e.getCause(), c.bootstrap(), c.kafkaProperties()), e.getCause());
         } catch (TimeoutException e) {
@@ -158,8 +158,6 @@ public final class KafkaAccess {
 
     /** The permissions as ACL bindings for one principal (broker set-up, tests). */
     public static List<AclBinding> acls(Role role, JobConfig c, String principal) {
-        List<AclBinding> out = new ArrayList<>();
-        needs(role, c).forEach(n -> out.add(n.grantTo(principal)));
-        return out;
+        return needs(role, c).stream().map(n -> n.grantTo(principal)).toList();
     }
 }

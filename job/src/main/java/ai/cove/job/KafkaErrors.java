@@ -1,5 +1,8 @@
 package ai.cove.job;
 
+import static org.apache.flink.util.ExceptionUtils.findThrowable;
+import static org.apache.flink.util.ExceptionUtils.findThrowableWithMessage;
+
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.util.Locale;
@@ -28,12 +31,13 @@ public final class KafkaErrors {
     /** What went wrong talking to Kafka and what to do about it. */
     public static String explain(Throwable error, String bootstrap, Properties kafka) {
         String at = "Kafka at " + bootstrap;
-        if (has(error, SaslAuthenticationException.class)) {
+        if (findThrowable(error, SaslAuthenticationException.class).isPresent()) {
             return at + " rejected the login of " + principal(kafka) + " ("
                     + kafka.getProperty(SaslConfigs.SASL_MECHANISM, "SASL") + "): check the user name and "
                     + "password in the kafka: sasl.jaas.config setting";
         }
-        if (has(error, SslAuthenticationException.class) || has(error, javax.net.ssl.SSLException.class)) {
+        if (findThrowable(error, SslAuthenticationException.class).isPresent()
+                || findThrowable(error, javax.net.ssl.SSLException.class).isPresent()) {
             return at + ": " + tlsProblem(error, kafka);
         }
         if (error instanceof AuthorizationException) {
@@ -48,17 +52,17 @@ public final class KafkaErrors {
 
     private static String tlsProblem(Throwable error, Properties kafka) {
         String truststore = kafka.getProperty(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, "the JVM's default CAs");
-        Throwable expired = cause(error, CertificateExpiredException.class);
-        if (expired != null || has(error, CertificateNotYetValidException.class)) {
-            return "the broker's TLS certificate is " + (expired != null ? "expired" : "not yet valid") + " ("
+        boolean expired = findThrowable(error, CertificateExpiredException.class).isPresent();
+        if (expired || findThrowable(error, CertificateNotYetValidException.class).isPresent()) {
+            return "the broker's TLS certificate is " + (expired ? "expired" : "not yet valid") + " ("
                     + root(error).getMessage() + "): renew the broker's certificate";
         }
-        String all = messages(error);
-        if (all.contains("No subject alternative") || all.contains("No name matching")) {
+        if (findThrowableWithMessage(error, "No subject alternative").isPresent()
+                || findThrowableWithMessage(error, "No name matching").isPresent()) {
             return "the broker's TLS certificate does not name the host you connected to (" + root(error).getMessage()
                     + "): connect by a name the certificate holds, or reissue it with this host name";
         }
-        if (all.contains("PKIX path")) {
+        if (findThrowableWithMessage(error, "PKIX path").isPresent()) {
             return "the broker's TLS certificate is not signed by a CA in the truststore (" + truststore
                     + "): add the CA that signed the broker's certificate to it";
         }
@@ -90,32 +94,11 @@ public final class KafkaErrors {
                 CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT") + ")";
     }
 
-    private static boolean has(Throwable t, Class<? extends Throwable> type) {
-        return cause(t, type) != null;
-    }
-
-    private static Throwable cause(Throwable t, Class<? extends Throwable> type) {
-        for (Throwable e = t; e != null; e = e.getCause()) {
-            if (type.isInstance(e)) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     private static Throwable root(Throwable t) {
         Throwable e = t;
         while (e.getCause() != null) {
             e = e.getCause();
         }
         return e;
-    }
-
-    private static String messages(Throwable t) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable e = t; e != null; e = e.getCause()) {
-            b.append(e.getMessage()).append(' ');
-        }
-        return b.toString();
     }
 }

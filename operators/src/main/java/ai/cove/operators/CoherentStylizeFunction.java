@@ -171,8 +171,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             case TOO_FAR_AHEAD -> deadLetter(ctx, e, "validate", "seq " + e.seq + " is more than "
                     + limits.reorderWindow() + " frames ahead of the next expected seq " + order.next());
             case ACCEPTED -> {
-                capacity.buffered(e.videoId, order.pendingBytes());
-                drain(ctx, out);
+                drain(ctx, out); // records what the buffer holds afterwards
                 if (capacity.buffersFull() && order.pendingBytes() > 0) {
                     skipGap(ctx, out, "the reorder buffers of this subtask hold over " + limits.maxBufferedBytes()
                             + " bytes (limits.max_buffered_bytes)");
