@@ -8,6 +8,7 @@ import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
+import ai.cove.engine.StageTimes;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StreamState;
@@ -95,6 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
         double gflopsNet0 = spec.json().path("gflops").path("net0").asDouble(Double.NaN);
         double directFps = 0;
         List<RgbImage> pipelineFrames = null;
+        StringBuilder stageLines = new StringBuilder();
         try (ModelBundle bundle = ModelBundle.load(spec, dev, prec)) {
             for (FrameSize size : sizes) {
                 List<RgbImage> clip = SampleClip.generate(size.width(), size.height(), frames, 0);
@@ -119,6 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
                         size, pf.modelFps(), co.modelFps(), co.modelFps() / pf.modelFps(), pf.wallFps(), co.wallFps(),
                         modelGflops, 100 * modelGflops / reference.convGflops(),
                         100 * modelGflops / reference.matmulGflops(), stateBytes[0] / 1e6, stateBytes[1] / 1e6));
+                stageLines.append(stageLine(size, co));
                 if (pipelineFrames == null) {
                     pipelineFrames = clip;
                     directFps = co.wallFps();
@@ -128,6 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "160x90: %.1f GFLOP/s; %s matmul 2048^2: %.1f GFLOP/s. Per-frame, coherent and reference runs are "
                     + "interleaved in %d rounds.%n", prec.label(), reference.convGflops(), prec.label(), reference.matmulGflops(),
                     ROUNDS));
+            md.append(stageLines);
             if (versus != null) {
                 BundleSpec b = Bundles.find(versus);
                 ComputePrecision bPrecision = versusPrecision != null ? versusPrecision : precision.precision;
@@ -146,6 +150,18 @@ public final class BenchCommand implements Callable<Integer> {
             Reports.write(out, md);
         }
         return 0;
+    }
+
+    /** Where a coherent (Net1) frame's model time goes, stage by stage. */
+    private static String stageLine(FrameSize size, Timing.Speed coherent) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%nNet1 frame at %s, ms per stage:", size));
+        double total = 0;
+        for (StageTimes.Stage stage : StageTimes.Stage.values()) {
+            double ms = coherent.net1Millis(stage);
+            total += ms;
+            line.append(String.format(Locale.ROOT, " %s %.1f,", stage.label(), ms));
+        }
+        return line.append(String.format(Locale.ROOT, " total %.1f.%n", total)).toString();
     }
 
     /** Same-run A/B of two bundles: three alternating rounds of both modes, model fps ratios B/A. */

@@ -34,6 +34,11 @@ public final class ModelBundle implements AutoCloseable {
         public String fileStem() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        /** The stage of the step whose time this module's calls count as. */
+        public StageTimes.Stage stage() {
+            return StageTimes.Stage.valueOf(name());
+        }
     }
 
     private final BundleSpec spec;

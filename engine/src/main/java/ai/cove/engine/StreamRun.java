@@ -9,8 +9,11 @@ import java.util.function.UnaryOperator;
  * demo's baseline share.
  */
 public final class StreamRun {
-    /** Frames stepped, time inside the networks and wall time since the run started. */
-    public record Totals(long frames, long modelNanos, long wallNanos) {
+    /**
+     * Frames stepped, time inside the networks and wall time since the run started, and the time
+     * per stage of the Net1 steps alone (what a coherent frame costs once the stream runs).
+     */
+    public record Totals(long frames, long modelNanos, long wallNanos, long net1Frames, StageTimes net1Times) {
         public double modelFps() {
             return frames / (modelNanos / 1e9);
         }
@@ -26,6 +29,8 @@ public final class StreamRun {
     private StreamState state;
     private long frames;
     private long modelNanos;
+    private long net1Frames;
+    private final StageTimes net1Times = new StageTimes();
 
     public StreamRun(Stylizer stylizer) {
         this(stylizer, UnaryOperator.identity());
@@ -42,11 +47,17 @@ public final class StreamRun {
         state = carry.apply(r.state());
         frames++;
         modelNanos += r.modelNanos();
+        if (r.net1()) {
+            net1Frames++;
+            net1Times.addAll(r.times());
+        }
         return r;
     }
 
     public Totals totals() {
-        return new Totals(frames, modelNanos, System.nanoTime() - start);
+        StageTimes copy = new StageTimes();
+        copy.addAll(net1Times);
+        return new Totals(frames, modelNanos, System.nanoTime() - start, net1Frames, copy);
     }
 
     /** Steps every frame in order, handing each result to {@code each}; returns the totals. */

@@ -35,7 +35,11 @@ public final class Stylizer implements AutoCloseable {
     }
 
     /** The outcome of one step. {@code meanMask} is NaN when Net0 ran. */
-    public record Result(RgbImage image, StreamState state, boolean net1, double meanMask, long modelNanos) {
+    public record Result(RgbImage image, StreamState state, boolean net1, double meanMask, StageTimes times) {
+        /** Time inside the networks and the composition. */
+        public long modelNanos() {
+            return times.total();
+        }
     }
 
     private final BundleSpec spec;
@@ -135,31 +139,33 @@ public final class Stylizer implements AutoCloseable {
         JniUtils.setGradMode(false);
         RgbImage padded = frame.padToMultiple(spec.sizeMultiple());
         boolean net1 = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
-        long[] modelNanos = {0};
+        StageTimes times = new StageTimes();
         try (NDManager m = base.newSubManager()) {
             NDArray image = toTensor(m, padded);
-            NDArray features = run(ModelBundle.Module.ENCODER, modelNanos, image);
+            NDArray features = run(ModelBundle.Module.ENCODER, times, image);
             NDArray composite = features;
             double meanMask = Double.NaN;
             if (net1) {
                 RgbImage previous = state.previous().padToMultiple(spec.sizeMultiple());
                 NDArray previousComposite = m.create(state.composite(),
                         new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
-                NDArray flow = flow(m, modelNanos, previous, padded, image);
-                NDArray warped = run(ModelBundle.Module.WARP, modelNanos, previousComposite, flow);
+                NDArray flow = flow(m, times, previous, padded, image);
+                NDArray warped = run(ModelBundle.Module.WARP, times, previousComposite, flow);
                 NDArray mask = spec.maskSeesImages()
-                        ? run(ModelBundle.Module.MASK, modelNanos, features, warped, toTensor(m, previous), image, flow)
-                        : run(ModelBundle.Module.MASK, modelNanos, features, warped);
+                        ? run(ModelBundle.Module.MASK, times, features, warped, toTensor(m, previous), image, flow)
+                        : run(ModelBundle.Module.MASK, times, features, warped);
+                long start = System.nanoTime();
                 composite = compose(features, warped, mask);
                 meanMask = mask.mean().getFloat();
+                times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
             }
-            NDArray output = run(ModelBundle.Module.DECODER, modelNanos, composite);
+            NDArray output = run(ModelBundle.Module.DECODER, times, composite);
             RgbImage stylized = toImage(output, frame.width(), frame.height());
             Shape fs = composite.getShape();
             long frames = state == null ? 1 : state.frames() + 1;
             StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
                     mode == Mode.COHERENT ? carried(composite) : null);
-            return new Result(stylized, next, net1, meanMask, modelNanos[0]);
+            return new Result(stylized, next, net1, meanMask, times);
         }
     }
 
@@ -177,22 +183,22 @@ public final class Stylizer implements AutoCloseable {
     }
 
     /** W_t: DIS straight from the 8-bit frames, or the flow module on tensors. */
-    private NDArray flow(NDManager m, long[] nanos, RgbImage previous, RgbImage current, NDArray currentTensor) {
+    private NDArray flow(NDManager m, StageTimes times, RgbImage previous, RgbImage current, NDArray currentTensor) {
         if (dis != null) {
-            return timed(nanos, () -> dis.flow(m, previous, current));
+            return timed(times, StageTimes.Stage.FLOW, () -> dis.flow(m, previous, current));
         }
-        return run(ModelBundle.Module.FLOW, nanos, toTensor(m, previous), currentTensor);
+        return run(ModelBundle.Module.FLOW, times, toTensor(m, previous), currentTensor);
     }
 
-    private NDArray run(ModelBundle.Module module, long[] nanos, NDArray... inputs) {
-        return timed(nanos, () -> stages.get(module).apply(new NDList(inputs)));
+    private NDArray run(ModelBundle.Module module, StageTimes times, NDArray... inputs) {
+        return timed(times, module.stage(), () -> stages.get(module).apply(new NDList(inputs)));
     }
 
-    /** Adds the model time of one call to nanos[0]. */
-    private static NDArray timed(long[] nanos, Supplier<NDArray> call) {
+    /** Adds the time of one call to its stage. */
+    private static NDArray timed(StageTimes times, StageTimes.Stage stage, Supplier<NDArray> call) {
         long start = System.nanoTime();
         NDArray out = call.get();
-        nanos[0] += System.nanoTime() - start;
+        times.add(stage, System.nanoTime() - start);
         return out;
     }
 

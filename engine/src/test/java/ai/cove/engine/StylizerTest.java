@@ -148,6 +148,24 @@ class StylizerTest {
     }
 
     @Test
+    void stageTimesAttributeEachStepToTheStagesThatRan() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            Stylizer.Result net0 = s.step(null, inputs.get(0));
+            Stylizer.Result net1 = s.step(net0.state(), inputs.get(1));
+            for (StageTimes.Stage stage : StageTimes.Stage.values()) {
+                boolean net0Stage = stage == StageTimes.Stage.ENCODER || stage == StageTimes.Stage.DECODER;
+                assertThat(net0.times().nanos(stage)).as("Net0 " + stage).matches(ns -> net0Stage ? ns > 0 : ns == 0);
+                assertThat(net1.times().nanos(stage)).as("Net1 " + stage).isPositive();
+            }
+            long sum = 0;
+            for (StageTimes.Stage stage : StageTimes.Stage.values()) {
+                sum += net1.times().nanos(stage);
+            }
+            assertThat(net1.modelNanos()).isEqualTo(sum);
+        }
+    }
+
+    @Test
     void sizeChangeMidStreamRestartsWithNet0() {
         try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
             Stylizer.Result first = s.step(null, inputs.get(0));

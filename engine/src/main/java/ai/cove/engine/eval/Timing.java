@@ -4,6 +4,7 @@ import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
 import ai.cove.engine.RgbImage;
+import ai.cove.engine.StageTimes;
 import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
 import ai.djl.Device;
@@ -34,12 +35,23 @@ public final class Timing {
      */
     public static final int WARM_UP_FRAMES = 3;
 
-    /** Frames per second inside the networks and end to end. */
-    public record Speed(double modelFps, double wallFps) {
+    /**
+     * Frames per second inside the networks and end to end, and the stage times summed over the
+     * Net1 frames among them.
+     */
+    public record Speed(double modelFps, double wallFps, long net1Frames, StageTimes net1Times) {
         /** The mean of several runs (interleaved rounds on a machine whose speed drifts). */
         public static Speed mean(List<Speed> runs) {
+            StageTimes times = new StageTimes();
+            runs.forEach(r -> times.addAll(r.net1Times()));
             return new Speed(runs.stream().mapToDouble(Speed::modelFps).average().orElse(Double.NaN),
-                    runs.stream().mapToDouble(Speed::wallFps).average().orElse(Double.NaN));
+                    runs.stream().mapToDouble(Speed::wallFps).average().orElse(Double.NaN),
+                    runs.stream().mapToLong(Speed::net1Frames).sum(), times);
+        }
+
+        /** Milliseconds per Net1 frame in one stage. */
+        public double net1Millis(StageTimes.Stage stage) {
+            return net1Times.nanos(stage) / 1e6 / net1Frames;
         }
     }
 
@@ -67,7 +79,7 @@ public final class Timing {
         try (Stylizer s = Stylizer.create(bundle, mode)) {
             warmUp(s, clip);
             StreamRun.Totals t = StreamRun.all(s, clip, r -> { });
-            return new Speed(t.modelFps(), t.wallFps());
+            return new Speed(t.modelFps(), t.wallFps(), t.net1Frames(), t.net1Times());
         }
     }
 
