@@ -16,6 +16,8 @@ import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
 import ai.cove.engine.VideoSource;
 import ai.cove.engine.VideoWriter;
+import ai.cove.engine.av.AudioTrack;
+import ai.cove.engine.av.Mux;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -43,8 +45,12 @@ public final class StylizeCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "folder for 00000.png, 00001.png, ...")
     Path output;
 
-    @Option(names = "--video", description = "also write the stylized frames as this .mp4")
+    @Option(names = "--video", description = "also write the stylized frames as this video (.mp4, .mkv, .mov, .ts), "
+            + "with the input's audio: copied when the container can hold it, else re-encoded to AAC")
     Path video;
+
+    @Option(names = "--no-audio", description = "leave the input's audio out of --video")
+    boolean noAudio;
 
     @Option(names = "--style", defaultValue = Bundles.DEFAULT_STYLE,
             description = "bundle name in models/ or bundle folder (default: ${DEFAULT-VALUE})")
@@ -71,6 +77,10 @@ public final class StylizeCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StylizeCommand.class);
+
+    private double frameRate;
+
     @Override
     public Integer call() throws IOException {
         long started = System.nanoTime();
@@ -94,7 +104,8 @@ public final class StylizeCommand implements Callable<Integer> {
                     Stylizer.Result r = run.step(frame);
                     ImageCodec.write(output.resolve(String.format("%05d.png", stats.frames)), r.image());
                     if (video != null) {
-                        writer = writer != null ? writer : new VideoWriter(video, frame.width(), frame.height(), source.frameRate());
+                        frameRate = source.frameRate();
+                        writer = writer != null ? writer : new VideoWriter(video, frame.width(), frame.height(), frameRate);
                         writer.write(r.image());
                     }
                     stats.add(r, frame);
@@ -108,6 +119,11 @@ public final class StylizeCommand implements Callable<Integer> {
         }
         if (stats.frames == 0) {
             throw new IllegalArgumentException("no frames could be read from " + input);
+        }
+        if (video != null && !noAudio && Files.isRegularFile(input)) {
+            long end = Math.round(stats.frames * 1e6 / frameRate);
+            String how = AudioTrack.read(input).map(a -> Mux.addAudio(video, a, end)).orElse("none in the input");
+            LOG.info("audio of {}: {}", video, how);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         Map<String, Object> rep = stats.report(m, spec, dev, seconds, rssStart, ProcessMemory.rssBytes());

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
+import ai.cove.engine.av.AudioTrack;
+import ai.cove.engine.av.AvSync;
+import org.bytedeco.ffmpeg.global.avcodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -62,6 +65,26 @@ class CliTest {
         assertThat(rep.get("mode").asText()).isEqualTo("coherent");
         assertThat(rep.get("mean_mask").asDouble()).isBetween(0.0, 1.0);
         assertThat(new ObjectMapper().readTree(tmp.resolve("b.json").toFile()).get("mean_mask").isNull()).isTrue();
+    }
+
+    @Test
+    void stylizedVideoKeepsTheInputsAudioBitExactAndInSync() {
+        Path input = tmp.resolve("sync.mp4");
+        AvSync.writeClip(input, 96, 64, 25, 30, 12, avcodec.AV_CODEC_ID_AAC);
+        Path withAudio = tmp.resolve("sync-stylized.mp4");
+        Path silent = tmp.resolve("sync-silent.mp4");
+        assertThat(run("stylize", "--input", input.toString(), "--output", tmp.resolve("sync-frames").toString(),
+                "--style", BUNDLE, "--video", withAudio.toString())).isZero();
+        assertThat(run("stylize", "--input", input.toString(), "--output", tmp.resolve("sync-frames2").toString(),
+                "--style", BUNDLE, "--video", silent.toString(), "--no-audio")).isZero();
+
+        AvSync.Offset offset = AvSync.measure(withAudio);
+        assertThat(offset.flashMicros()).isEqualTo(12 * 40_000L);
+        assertThat(Math.abs(offset.micros())).as("audio-video offset").isLessThan(40_000L);
+        List<byte[]> in = AudioTrack.read(input).orElseThrow().packets().stream().map(AudioTrack.AudioPacket::data).toList();
+        List<byte[]> out = AudioTrack.read(withAudio).orElseThrow().packets().stream().map(AudioTrack.AudioPacket::data).toList();
+        assertThat(out).as("audio packets, copied").containsExactlyElementsOf(in);
+        assertThat(AudioTrack.read(silent)).isEmpty();
     }
 
     @Test

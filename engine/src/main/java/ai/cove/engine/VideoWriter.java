@@ -58,17 +58,22 @@ public final class VideoWriter implements AutoCloseable {
         if (even.width() != width || even.height() != height) {
             throw new IllegalArgumentException("video is " + width + "x" + height + " but frame is " + image);
         }
-        ByteBuffer buf = (ByteBuffer) frame.image[0];
-        for (int y = 0; y < height; y++) {
-            buf.position(y * frame.imageStride);
-            buf.put(even.rgb(), y * width * 3, width * 3);
-        }
-        buf.rewind();
+        copyInto(even, frame);
         try {
             recorder.record(frame, avutil.AV_PIX_FMT_RGB24);
         } catch (FrameRecorder.Exception e) {
             throw new IllegalStateException("cannot encode video frame: " + e.getMessage(), e);
         }
+    }
+
+    /** Copies an image into a JavaCV RGB frame of its size, row by row (the frame's stride may be wider). */
+    public static void copyInto(RgbImage image, Frame frame) {
+        ByteBuffer buf = (ByteBuffer) frame.image[0];
+        for (int y = 0; y < image.height(); y++) {
+            buf.position(y * frame.imageStride);
+            buf.put(image.rgb(), y * image.width() * 3, image.width() * 3);
+        }
+        buf.rewind();
     }
 
     @Override
