@@ -3,6 +3,7 @@ package ai.cove.cli;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.VideoWriter;
+import ai.cove.engine.av.Mux;
 import ai.cove.job.JobConfig;
 import ai.cove.job.KafkaAccess;
 import ai.cove.job.KafkaAccess.Role;
@@ -28,14 +29,19 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--video-id", required = true)
     String videoId;
 
-    @Option(names = "--output", description = "video file to write (.mp4)")
+    @Option(names = "--output", description = "video file to write (.mp4, .mkv, .mov, .ts), with the video's audio "
+            + "from the audio topic: copied when the container can hold it, else re-encoded to AAC")
     Path output;
+
+    @Option(names = "--no-audio", description = "leave the audio out of --output")
+    boolean noAudio;
 
     @Option(names = "--frames", description = "folder for numbered PNG frames")
     Path frames;
 
-    @Option(names = "--fps", defaultValue = "25")
-    double fps;
+    @Option(names = "--fps", description = "frame rate of --output (default: from the frames' presentation times, "
+            + "else 25)")
+    Double fps;
 
     @Override
     public Integer call() throws Exception {
@@ -44,6 +50,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.outputTopic();
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, c.audioTopic());
         KafkaAccess.require(Role.EXPORT, c.toBuilder().topics(c.inputTopic(), t, c.deadLetterTopic()).build());
         TreeMap<Long, StylizedFrame> bySeq = new TreeMap<>();
         long records = 0;
@@ -60,16 +67,24 @@ public final class ExportCommand implements Callable<Integer> {
         if (frames != null) {
             Files.createDirectories(frames);
         }
+        double rate = fps != null ? fps : frameRate(bySeq);
         VideoWriter writer = null;
         try {
+            long expected = bySeq.firstKey();
+            RgbImage previous = null;
             for (var e : bySeq.entrySet()) {
                 RgbImage img = FrameTopics.image(e.getValue());
                 if (frames != null) {
                     ImageCodec.write(frames.resolve(String.format("%05d.png", e.getKey())), img);
                 }
                 if (output != null) {
-                    writer = writer != null ? writer : new VideoWriter(output, img.width(), img.height(), fps);
+                    writer = writer != null ? writer : new VideoWriter(output, img.width(), img.height(), rate);
+                    for (; expected < e.getKey(); expected++) {
+                        writer.write(previous); // a missing frame holds the last one, so time (and sound) stay in step
+                    }
                     writer.write(img);
+                    expected++;
+                    previous = img;
                 }
             }
         } finally {
@@ -77,9 +92,41 @@ public final class ExportCommand implements Callable<Integer> {
                 writer.close();
             }
         }
+        if (output != null && !noAudio) {
+            System.out.println("audio: " + addAudio(c, bySeq, rate));
+        }
         long gaps = bySeq.lastKey() - bySeq.firstKey() + 1 - bySeq.size();
         System.out.printf("exported %d frames of %s (seq %d..%d, %d missing, %d duplicate records)%n", bySeq.size(),
                 videoId, bySeq.firstKey(), bySeq.lastKey(), gaps, records - bySeq.size());
         return 0;
+    }
+
+    /** From the presentation times of the first and last frame; 25 for a single frame. */
+    private static double frameRate(TreeMap<Long, StylizedFrame> bySeq) {
+        StylizedFrame first = bySeq.firstEntry().getValue();
+        StylizedFrame last = bySeq.lastEntry().getValue();
+        long span = last.getPtsMicros() - first.getPtsMicros();
+        return span > 0 ? (last.getSeq() - first.getSeq()) * 1e6 / span : 25;
+    }
+
+    /**
+     * The video's audio packets from the audio topic, moved so that the first exported frame is at 0
+     * and cut where the last one ends, muxed into --output.
+     */
+    private String addAudio(JobConfig c, TreeMap<Long, StylizedFrame> bySeq, double rate) {
+        TreeMap<Long, ai.cove.schemas.AudioPacket> packets = new TreeMap<>();
+        for (var r : FrameTopics.committedNow(c.bootstrap(), c.kafkaProperties(), c.audioTopic())) {
+            ai.cove.schemas.AudioPacket p = FrameTopics.audio(r);
+            if (p.getVideoId().equals(videoId)) {
+                packets.put(p.getSeq(), p);
+            }
+        }
+        if (packets.isEmpty()) {
+            return "none for video " + videoId + " in topic " + c.audioTopic();
+        }
+        long origin = bySeq.firstEntry().getValue().getPtsMicros();
+        long end = Math.round((bySeq.lastKey() - bySeq.firstKey() + 1) * 1e6 / rate);
+        return Mux.addAudio(output, FrameTopics.audioTrack(packets.values()).shifted(-origin), end)
+                + ", " + packets.size() + " packets from " + c.audioTopic();
     }
 }

@@ -3,6 +3,7 @@ package ai.cove.cli;
 import ai.cove.engine.ImageCodec;
 import ai.cove.job.KafkaClients;
 import ai.cove.engine.RgbImage;
+import ai.cove.engine.av.AudioTrack;
 import ai.cove.operators.FrameCodec;
 import ai.cove.schemas.Codec;
 import ai.cove.schemas.Frame;
@@ -32,6 +33,38 @@ public final class FrameTopics {
         return Frame.newBuilder().setVideoId(videoId).setSeq(seq).setPtsMicros(Math.round(seq * 1e6 / fps))
                 .setWidth(image.width()).setHeight(image.height()).setCodec(Codec.JPEG)
                 .setPayload(ByteBuffer.wrap(ImageCodec.encodeJpeg(image, 92))).setEndOfStream(last).build();
+    }
+
+    /** Packet {@code seq} of a video's audio track as the audio topic carries it. */
+    public static ai.cove.schemas.AudioPacket audioPacket(String videoId, long seq, AudioTrack.AudioFormat format,
+                                                          AudioTrack.AudioPacket p) {
+        return ai.cove.schemas.AudioPacket.newBuilder().setVideoId(videoId).setSeq(seq).setPtsMicros(p.ptsMicros())
+                .setDurationMicros(p.durationMicros()).setCodec(format.codec()).setSampleRate(format.sampleRate())
+                .setChannels(format.channels()).setExtradata(ByteBuffer.wrap(format.extradata()))
+                .setPayload(ByteBuffer.wrap(p.data())).build();
+    }
+
+    /** The audio packets of one video, in seq order (duplicates already dropped), as a track again. */
+    public static AudioTrack audioTrack(java.util.Collection<ai.cove.schemas.AudioPacket> packets) {
+        ai.cove.schemas.AudioPacket first = packets.iterator().next();
+        AudioTrack.AudioFormat format = new AudioTrack.AudioFormat(first.getCodec(), first.getSampleRate(),
+                first.getChannels(), bytes(first.getExtradata()));
+        return new AudioTrack(format, packets.stream().map(p -> new AudioTrack.AudioPacket(p.getPtsMicros(),
+                p.getDurationMicros(), bytes(p.getPayload()))).toList());
+    }
+
+    public static ai.cove.schemas.AudioPacket audio(ConsumerRecord<byte[], byte[]> r) {
+        return FrameCodec.decodeAudio(r.value());
+    }
+
+    public static void send(KafkaProducer<byte[], byte[]> producer, String topic, ai.cove.schemas.AudioPacket p) {
+        producer.send(new ProducerRecord<>(topic, p.getVideoId().getBytes(StandardCharsets.UTF_8), FrameCodec.encode(p)));
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
     }
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Properties clientProps) {
@@ -122,9 +155,7 @@ public final class FrameTopics {
 
     /** The JPEG of a stylized frame, decoded. */
     public static RgbImage image(StylizedFrame f) {
-        byte[] jpeg = new byte[f.getJpeg().remaining()];
-        f.getJpeg().duplicate().get(jpeg);
-        return ImageCodec.decode(jpeg);
+        return ImageCodec.decode(bytes(f.getJpeg()));
     }
 
 }

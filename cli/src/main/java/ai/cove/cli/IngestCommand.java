@@ -8,6 +8,8 @@ import ai.cove.job.KafkaAccess;
 import ai.cove.job.KafkaAccess.Role;
 import ai.cove.schemas.Frame;
 import ai.cove.engine.Closeables;
+import ai.cove.engine.av.AudioTrack;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +62,9 @@ public final class IngestCommand implements Callable<Integer> {
             + "K, continuing a replay that stopped there (with --max-frames K)")
     long fromFrame;
 
+    @Option(names = "--no-audio", description = "do not send the input's audio to the audio topic")
+    boolean noAudio;
+
     private VideoSource generated(int index) {
         int last = generate.toLowerCase(java.util.Locale.ROOT).lastIndexOf('x');
         try {
@@ -106,24 +111,65 @@ public final class IngestCommand implements Callable<Integer> {
         }
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.inputTopic();
-        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t);
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t, c.audioTopic());
         KafkaAccess.require(Role.INGEST, c.toBuilder().topics(t, c.outputTopic(), c.deadLetterTopic()).build());
+        AudioTrack audio = input != null && Files.isRegularFile(input) && !noAudio ? AudioTrack.read(input).orElse(null) : null;
         List<VideoSource> sources = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties())) {
             for (int v = 0; v < videos; v++) {
                 sources.add(generate != null ? generated(v) : VideoSource.open(input));
             }
-            long sent = send(producer, t, sources);
-            System.out.printf("ingested %d frames of %s into %s at %s%n", sent,
-                    videos == 1 ? "video " + videoId : videos + " videos " + videoId + "-0.." + (videos - 1), t, c.bootstrap());
+            AudioSender audioSender = audio == null ? null : new AudioSender(producer, c.audioTopic(), audio);
+            long sent = send(producer, t, sources, audioSender);
+            System.out.printf("ingested %d frames of %s into %s at %s%s%n", sent,
+                    videos == 1 ? "video " + videoId : videos + " videos " + videoId + "-0.." + (videos - 1), t, c.bootstrap(),
+                    audioSender == null ? "" : ", and " + audioSender.sent + " " + audio.format().codec() + " audio packets into "
+                            + c.audioTopic());
         } finally {
             Closeables.closeAll(sources);
         }
         return 0;
     }
 
+    private static long frameEndMicros(long seq, double fps) {
+        return Math.round((seq + 1) * 1e6 / fps);
+    }
+
+    /**
+     * The audio packets of the one video being ingested, sent beside its frames: before frame s, every
+     * packet that starts before frame s ends. Packets keep their number in the whole track, so a replay
+     * continued with --from-frame continues their numbering too.
+     */
+    private final class AudioSender {
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final String topic;
+        private final AudioTrack track;
+        private int next;
+        long sent;
+
+        AudioSender(KafkaProducer<byte[], byte[]> producer, String topic, AudioTrack track) {
+            this.producer = producer;
+            this.topic = topic;
+            this.track = track;
+        }
+
+        /** Sends the packets starting before {@code endMicros}, skipping those before {@code fromMicros} (> 0). */
+        void sendUntil(long endMicros, double fromMicros) {
+            List<AudioTrack.AudioPacket> packets = track.packets();
+            while (next < packets.size() && packets.get(next).ptsMicros() < endMicros) {
+                AudioTrack.AudioPacket p = packets.get(next);
+                if (fromMicros <= 0 || p.ptsMicros() >= fromMicros) {
+                    FrameTopics.send(producer, topic, FrameTopics.audioPacket(videoId, next, track.format(), p));
+                    sent++;
+                }
+                next++;
+            }
+        }
+    }
+
     /** Sends frame i of every video, then frame i + 1, ..., paced per video; returns the frames sent. */
-    private long send(KafkaProducer<byte[], byte[]> producer, String topic, List<VideoSource> sources) throws Exception {
+    private long send(KafkaProducer<byte[], byte[]> producer, String topic, List<VideoSource> sources,
+                      AudioSender audio) throws Exception {
         List<String> ids = new ArrayList<>();
         List<RgbImage> next = new ArrayList<>();
         for (int v = 0; v < sources.size(); v++) {
@@ -151,6 +197,9 @@ public final class IngestCommand implements Callable<Integer> {
                         continue;
                     }
                     VideoSource src = sources.get(v);
+                    if (audio != null) {
+                        audio.sendUntil(frameEndMicros(fromFrame + i, src.frameRate()), fromFrame * 1e6 / src.frameRate());
+                    }
                     RgbImage after = src.next();
                     next.set(v, after);
                     FrameTopics.send(producer, topic, Frame.newBuilder(FrameTopics.jpegFrame(ids.get(v), fromFrame + i,

@@ -7,6 +7,9 @@ import ai.cove.job.CoveJob;
 import ai.cove.job.JobConfig;
 import ai.cove.job.JobRunner;
 import ai.cove.engine.SampleClip;
+import ai.cove.engine.av.AudioTrack;
+import ai.cove.engine.av.AvSync;
+import org.bytedeco.ffmpeg.global.avcodec;
 import ai.cove.operators.FrameCodec;
 import ai.cove.operators.FrameEvent;
 import ai.cove.schemas.Frame;
@@ -130,6 +133,30 @@ class StreamJobTest {
             }
             assertThat(seqs).as("video %s in order, exactly once", v).containsExactlyElementsOf(expected);
         }
+    }
+
+    @Test
+    void audioGoesAroundTheJobAndComesBackBitExactAndInSync() throws Exception {
+        Path clip = tmp.resolve("av.mp4");
+        AvSync.writeClip(clip, 96, 64, 25, 30, 12, avcodec.AV_CODEC_ID_AAC);
+        JobConfig c = config("av").toBuilder().audioTopic("av-audio").build();
+        Path conf = tmp.resolve("av.yaml");
+        java.nio.file.Files.writeString(conf, "bootstrap: " + c.bootstrap() + "\ntopics:\n  input: " + c.inputTopic()
+                + "\n  output: " + c.outputTopic() + "\n  dead_letters: " + c.deadLetterTopic() + "\n  audio: "
+                + c.audioTopic() + "\n");
+        assertThat(Main.commandLine().execute("ingest", "--config", conf.toString(), "--video-id", "av",
+                "--input", clip.toString())).isZero();
+        JobRunner.start(c, null).getJobExecutionResult().get();
+        Path out = tmp.resolve("av-out.mp4");
+        assertThat(Main.commandLine().execute("export", "--config", conf.toString(), "--video-id", "av",
+                "--output", out.toString())).isZero();
+
+        AvSync.Offset offset = AvSync.measure(out);
+        assertThat(offset.flashMicros()).as("the flash, stylized").isEqualTo(12 * 40_000L);
+        assertThat(Math.abs(offset.micros())).as("audio-video offset after ingest, job and export").isLessThan(40_000L);
+        List<byte[]> in = AudioTrack.read(clip).orElseThrow().packets().stream().map(AudioTrack.AudioPacket::data).toList();
+        List<byte[]> back = AudioTrack.read(out).orElseThrow().packets().stream().map(AudioTrack.AudioPacket::data).toList();
+        assertThat(back).as("audio packets, copied through Kafka").containsExactlyElementsOf(in);
     }
 
     @Test

@@ -57,6 +57,7 @@ public final class ConfigFile {
                 .bootstrap(n.path("bootstrap").asText(d.bootstrap()))
                 .topics(t.path("input").asText(d.inputTopic()), t.path("output").asText(d.outputTopic()),
                         t.path("dead_letters").asText(d.deadLetterTopic()))
+                .audioTopic(t.path("audio").asText(d.audioTopic()))
                 .groupId(n.path("group_id").asText(d.groupId()))
                 .style(n.path("style").asText(d.style()))
                 .mode(Mode.parse(n.path("mode").asText("coherent")))

@@ -51,7 +51,8 @@ public final class KafkaAccess {
 
     /**
      * The job reads its input topic within its consumer group and writes output and dead letters in
-     * transactions whose ids start with the group id (CoveJob's sinks).
+     * transactions whose ids start with the group id (CoveJob's sinks). Ingest writes frames and their
+     * audio; export reads the stylized frames and the audio back. The job never touches audio.
      */
     public static List<Need> needs(Role role, JobConfig c) {
         return switch (role) {
@@ -60,8 +61,8 @@ public final class KafkaAccess {
                     topic(c.outputTopic(), AclOperation.WRITE), topic(c.deadLetterTopic(), AclOperation.WRITE),
                     new Need(ResourceType.TRANSACTIONAL_ID, CoveJob.transactionalIdPrefix(c), PatternType.PREFIXED,
                             AclOperation.WRITE));
-            case INGEST -> List.of(topic(c.inputTopic(), AclOperation.WRITE));
-            case EXPORT -> List.of(topic(c.outputTopic(), AclOperation.READ));
+            case INGEST -> List.of(topic(c.inputTopic(), AclOperation.WRITE), topic(c.audioTopic(), AclOperation.WRITE));
+            case EXPORT -> List.of(topic(c.outputTopic(), AclOperation.READ), topic(c.audioTopic(), AclOperation.READ));
         };
     }
 

@@ -1,5 +1,6 @@
 package ai.cove.operators;
 
+import ai.cove.schemas.AudioPacket;
 import ai.cove.schemas.DeadLetter;
 import ai.cove.schemas.Frame;
 import ai.cove.schemas.StylizedFrame;
@@ -11,7 +12,8 @@ import org.apache.avro.message.MissingSchemaException;
 
 /**
  * The Avro edge of the job: single-object encoding and decoding of every record cove puts on or
- * reads from Kafka (Frame in, StylizedFrame and DeadLetter out).
+ * reads from Kafka (Frame in, StylizedFrame and DeadLetter out; AudioPacket beside them for ingest
+ * and export).
  */
 public final class FrameCodec {
     private FrameCodec() {
@@ -53,6 +55,18 @@ public final class FrameCodec {
         } catch (IOException e) {
             throw new UncheckedIOException("not a DeadLetter: " + e.getMessage(), e);
         }
+    }
+
+    public static AudioPacket decodeAudio(byte[] value) {
+        try {
+            return AudioPacket.getDecoder().decode(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not an AudioPacket: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] encode(AudioPacket p) {
+        return bytes(() -> AudioPacket.getEncoder().encode(p));
     }
 
     public static byte[] encode(Frame f) {
