@@ -1,5 +1,6 @@
 package ai.cove.cli;
 
+import ai.cove.engine.LiveSource;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.SampleClip;
 import ai.cove.engine.VideoSource;
@@ -22,7 +23,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code cove ingest}: replays a video archive into the input topic as JPEG frames. */
+/**
+ * {@code cove ingest}: replays a video archive, or takes a live feed, into the input topic as JPEG
+ * frames (and the archive's audio into the audio topic).
+ */
 @Command(name = "ingest", mixinStandardHelpOptions = true, description = "Replay a video or frame folder into Kafka.")
 public final class IngestCommand implements Callable<Integer> {
     @Mixin
@@ -34,8 +38,18 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--video-id", required = true, description = "video id (the Kafka key)")
     String videoId;
 
-    @Option(names = "--input", description = "video file or folder of frames")
-    Path input;
+    @Option(names = "--input", description = "video file, folder of frames, or a live URL FFmpeg reads "
+            + "(rtsp://, rtmp://, srt://, udp://, tcp://, http(s):// and HLS): reconnected with backoff when it drops, "
+            + "seq numbers continuing")
+    String input;
+
+    @Option(names = "--listen", description = "with a URL: be the server a publisher pushes to "
+            + "(e.g. rtmp://0.0.0.0:1935/live/cam), one publisher at a time, waiting for the next when one leaves")
+    boolean listen;
+
+    @Option(names = "--give-up-after", defaultValue = "60", description = "live input: stop after this many seconds "
+            + "without a frame (default: ${DEFAULT-VALUE})")
+    long giveUpAfterSeconds;
 
     @Option(names = "--generate", description = "instead of --input: a generated sample clip WxHxN (e.g. 320x180x60)")
     String generate;
@@ -113,11 +127,13 @@ public final class IngestCommand implements Callable<Integer> {
         String t = topic != null ? topic : c.inputTopic();
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t, c.audioTopic());
         KafkaAccess.require(Role.INGEST, c.toBuilder().topics(t, c.outputTopic(), c.deadLetterTopic()).build());
-        AudioTrack audio = input != null && Files.isRegularFile(input) && !noAudio ? AudioTrack.read(input).orElse(null) : null;
+        AudioTrack audio = input != null && !LiveSource.isUrl(input) && Files.isRegularFile(Path.of(input)) && !noAudio
+                ? AudioTrack.read(Path.of(input)).orElse(null) : null;
         List<VideoSource> sources = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties())) {
             for (int v = 0; v < videos; v++) {
-                sources.add(generate != null ? generated(v) : VideoSource.open(input));
+                sources.add(generate != null ? generated(v)
+                        : VideoSource.open(input, listen, java.time.Duration.ofSeconds(giveUpAfterSeconds)));
             }
             AudioSender audioSender = audio == null ? null : new AudioSender(producer, c.audioTopic(), audio);
             long sent = send(producer, t, sources, audioSender);
@@ -200,10 +216,13 @@ public final class IngestCommand implements Callable<Integer> {
                     if (audio != null) {
                         audio.sendUntil(frameEndMicros(fromFrame + i, src.frameRate()), fromFrame * 1e6 / src.frameRate());
                     }
-                    RgbImage after = src.next();
+                    // a live source is not read ahead at the last frame asked for: the next may never come
+                    boolean lastAskedFor = maxFrames > 0 && i + 1 >= maxFrames;
+                    boolean readAhead = !(src.live() && lastAskedFor);
+                    RgbImage after = readAhead ? src.next() : null;
                     next.set(v, after);
                     FrameTopics.send(producer, topic, Frame.newBuilder(FrameTopics.jpegFrame(ids.get(v), fromFrame + i,
-                            src.frameRate(), frame, after == null)).setStyle(style).build());
+                            src.frameRate(), frame, readAhead && after == null)).setStyle(style).build());
                     sent++;
                     bar.step();
                 }

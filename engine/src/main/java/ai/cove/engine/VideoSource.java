@@ -24,6 +24,11 @@ public interface VideoSource extends AutoCloseable {
     /** Number of frames if known, else -1. */
     long length();
 
+    /** A live source: frames arrive at the source's pace, and reading one ahead waits for it. */
+    default boolean live() {
+        return false;
+    }
+
     @Override
     void close();
 
@@ -35,6 +40,20 @@ public interface VideoSource extends AutoCloseable {
             frames.add(f);
         }
         return frames;
+    }
+
+    /**
+     * A file, a folder of frames, or a network URL ({@link LiveSource}: reconnecting, {@code listen}
+     * for a pushing publisher, ending after {@code giveUpAfter} without frames).
+     */
+    static VideoSource open(String input, boolean listen, java.time.Duration giveUpAfter) {
+        if (LiveSource.isUrl(input)) {
+            return new LiveSource(input, listen, giveUpAfter);
+        }
+        if (listen) {
+            throw new IllegalArgumentException("--listen needs a URL to listen on (e.g. rtmp://0.0.0.0:1935/live/cam), got " + input);
+        }
+        return open(Path.of(input));
     }
 
     static VideoSource open(Path input) {
@@ -144,7 +163,7 @@ public interface VideoSource extends AutoCloseable {
         }
 
         /** The grabber reuses its buffer: copy the rows out (stride may exceed width * 3). */
-        private static RgbImage copy(Frame frame) {
+        static RgbImage copy(Frame frame) {
             ByteBuffer buf = (ByteBuffer) frame.image[0];
             int w = frame.imageWidth;
             int h = frame.imageHeight;
