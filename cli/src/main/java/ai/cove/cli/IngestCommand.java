@@ -135,12 +135,12 @@ public final class IngestCommand implements Callable<Integer> {
                 sources.add(generate != null ? generated(v)
                         : VideoSource.open(input, listen, java.time.Duration.ofSeconds(giveUpAfterSeconds)));
             }
-            AudioSender audioSender = audio == null ? null : new AudioSender(producer, c.audioTopic(), audio);
+            AudioSender audioSender = noAudio || videos > 1 ? null : new AudioSender(producer, c.audioTopic(), audio);
             long sent = send(producer, t, sources, audioSender);
             System.out.printf("ingested %d frames of %s into %s at %s%s%n", sent,
                     videos == 1 ? "video " + videoId : videos + " videos " + videoId + "-0.." + (videos - 1), t, c.bootstrap(),
-                    audioSender == null ? "" : ", and " + audioSender.sent + " " + audio.format().codec() + " audio packets into "
-                            + c.audioTopic());
+                    audioSender == null || audioSender.sent == 0 ? "" : ", and " + audioSender.sent + " " + audioSender.codec
+                            + " audio packets into " + c.audioTopic());
         } finally {
             Closeables.closeAll(sources);
         }
@@ -152,9 +152,10 @@ public final class IngestCommand implements Callable<Integer> {
     }
 
     /**
-     * The audio packets of the one video being ingested, sent beside its frames: before frame s, every
-     * packet that starts before frame s ends. Packets keep their number in the whole track, so a replay
-     * continued with --from-frame continues their numbering too.
+     * The audio of the one video being ingested, sent beside its frames. A file's packets (read up
+     * front, copied as they are): before frame s, every packet that starts before frame s ends, each
+     * keeping its number in the whole track, so a replay continued with --from-frame continues their
+     * numbering too. A live feed's PCM packets: as the source hands them over.
      */
     private final class AudioSender {
         private final KafkaProducer<byte[], byte[]> producer;
@@ -162,6 +163,7 @@ public final class IngestCommand implements Callable<Integer> {
         private final AudioTrack track;
         private int next;
         long sent;
+        String codec;
 
         AudioSender(KafkaProducer<byte[], byte[]> producer, String topic, AudioTrack track) {
             this.producer = producer;
@@ -169,17 +171,32 @@ public final class IngestCommand implements Callable<Integer> {
             this.track = track;
         }
 
-        /** Sends the packets starting before {@code endMicros}, skipping those before {@code fromMicros} (> 0). */
+        /** A file's packets starting before {@code endMicros}, skipping those before {@code fromMicros} (> 0). */
         void sendUntil(long endMicros, double fromMicros) {
+            if (track == null) {
+                return;
+            }
             List<AudioTrack.AudioPacket> packets = track.packets();
             while (next < packets.size() && packets.get(next).ptsMicros() < endMicros) {
                 AudioTrack.AudioPacket p = packets.get(next);
                 if (fromMicros <= 0 || p.ptsMicros() >= fromMicros) {
-                    FrameTopics.send(producer, topic, FrameTopics.audioPacket(videoId, next, track.format(), p));
-                    sent++;
+                    send(next, track.format(), p);
                 }
                 next++;
             }
+        }
+
+        /** What a live source has heard since the last call. */
+        void sendLive(VideoSource src) {
+            for (AudioTrack.AudioPacket p : src.takeAudio()) {
+                send(next++, src.audioFormat().orElseThrow(), p);
+            }
+        }
+
+        private void send(long seq, AudioTrack.AudioFormat format, AudioTrack.AudioPacket p) {
+            FrameTopics.send(producer, topic, FrameTopics.audioPacket(videoId, seq, format, p));
+            codec = format.codec();
+            sent++;
         }
     }
 
@@ -220,6 +237,9 @@ public final class IngestCommand implements Callable<Integer> {
                     boolean lastAskedFor = maxFrames > 0 && i + 1 >= maxFrames;
                     boolean readAhead = !(src.live() && lastAskedFor);
                     RgbImage after = readAhead ? src.next() : null;
+                    if (audio != null) {
+                        audio.sendLive(src);
+                    }
                     next.set(v, after);
                     FrameTopics.send(producer, topic, Frame.newBuilder(FrameTopics.jpegFrame(ids.get(v), fromFrame + i,
                             src.frameRate(), frame, readAhead && after == null)).setStyle(style).build());

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.VideoWriter;
+import ai.cove.engine.av.AvSync;
+import ai.cove.schemas.AudioPacket;
 import ai.cove.operators.FrameCodec;
 import ai.cove.schemas.Frame;
 import java.net.ServerSocket;
@@ -69,6 +71,38 @@ class LiveIngestTest {
         assertOneContinuousVideo("pull", ingest);
     }
 
+    @Test
+    void pushedFeedWithSoundKeepsTheSoundOnTheFramesClock() throws Exception {
+        String url = "rtmp://127.0.0.1:" + freePort() + "/live/av";
+        Process ingest = ingest("av", url, "--listen");
+        FFmpegFrameRecorder r = connected(url, false, 1);
+        AvSync.record(r, 96, 64, 25, FRAMES, 25, 40); // the flash and the tone's onset at frame 25
+        r.close();
+        assertThat(ingest.waitFor(2, TimeUnit.MINUTES)).as("ingest ended").isTrue();
+        assertThat(ingest.exitValue()).as(Files.readString(tmp.resolve("av.log"))).isZero();
+
+        List<Frame> frames = new ArrayList<>();
+        for (var rec : FrameTopics.readCommitted(kafka.bootstrapServers(), new Properties(), "av", Duration.ofSeconds(2))) {
+            frames.add(FrameCodec.decodeFrame(rec.value()));
+        }
+        double median = frames.stream().mapToInt(LiveIngestTest::contrast).sorted().toArray()[frames.size() / 2];
+        Frame flash = frames.stream().max(java.util.Comparator.comparingDouble(f -> Math.abs(contrast(f) - median))).orElseThrow();
+        long tone = -1;
+        for (var rec : FrameTopics.readCommitted(kafka.bootstrapServers(), new Properties(), "audio", Duration.ofSeconds(2))) {
+            AudioPacket p = FrameCodec.decodeAudio(rec.value());
+            assertThat(p.getCodec()).isEqualTo("pcm_s16le");
+            byte[] pcm = new byte[p.getPayload().remaining()];
+            p.getPayload().duplicate().get(pcm);
+            long onset = AvSync.onsetMicros(pcm, p.getChannels(), p.getSampleRate(), p.getPtsMicros());
+            if (onset >= 0 && (tone < 0 || onset < tone)) {
+                tone = onset;
+            }
+        }
+        assertThat(tone).as("the tone reached the audio topic").isPositive();
+        assertThat(Math.abs(tone - flash.getPtsMicros())).as("tone at " + tone + " us, flash (seq " + flash.getSeq()
+                + ") at " + flash.getPtsMicros() + " us").isLessThan(40_000L);
+    }
+
     private static Process ingest(String name, String url, String... extra) throws Exception {
         Path log = tmp.resolve(name + ".log");
         List<String> args = new ArrayList<>(List.of(Main.class.getName(), "ingest", "--bootstrap", kafka.bootstrapServers(),
@@ -102,13 +136,22 @@ class LiveIngestTest {
 
     /** A started recorder; a pushing one retries until ingest listens (it starts in its own JVM). */
     private static FFmpegFrameRecorder connected(String url, boolean serve) throws Exception {
+        return connected(url, serve, 0);
+    }
+
+    private static FFmpegFrameRecorder connected(String url, boolean serve, int audioChannels) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            FFmpegFrameRecorder r = new FFmpegFrameRecorder(url, 160, 96, 0);
+            FFmpegFrameRecorder r = new FFmpegFrameRecorder(url, audioChannels > 0 ? 96 : 160, audioChannels > 0 ? 64 : 96,
+                    audioChannels);
             r.setFormat("flv");
             r.setVideoCodec(avcodec.AV_CODEC_ID_FLV1);
             r.setFrameRate(25);
             r.setGopSize(5);
+            if (audioChannels > 0) {
+                r.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
+                r.setSampleRate(AvSync.SAMPLE_RATE);
+            }
             if (serve) {
                 r.setOption("listen", "1");
             }
@@ -140,14 +183,28 @@ class LiveIngestTest {
     }
 
     private static int meanLevel(Frame f) {
-        byte[] jpeg = new byte[f.getPayload().remaining()];
-        f.getPayload().duplicate().get(jpeg);
-        RgbImage img = ImageCodec.decode(jpeg);
+        RgbImage img = image(f);
         long sum = 0;
         for (byte b : img.rgb()) {
             sum += b & 0xff;
         }
         return (int) (sum / img.rgb().length);
+    }
+
+    /** Sum of differences between horizontal neighbours: high for the sync clip's checkerboard flash. */
+    private static int contrast(Frame f) {
+        RgbImage img = image(f);
+        long sum = 0;
+        for (int i = 3; i < img.rgb().length; i++) {
+            sum += Math.abs((img.rgb()[i] & 0xff) - (img.rgb()[i - 3] & 0xff));
+        }
+        return (int) (sum / img.rgb().length);
+    }
+
+    private static RgbImage image(Frame f) {
+        byte[] jpeg = new byte[f.getPayload().remaining()];
+        f.getPayload().duplicate().get(jpeg);
+        return ImageCodec.decode(jpeg);
     }
 
     private static int freePort() throws Exception {

@@ -1,5 +1,6 @@
 package ai.cove.engine;
 
+import ai.cove.engine.av.AudioTrack;
 import java.time.Duration;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -16,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * end for one publisher at a time (rtmp://host:port/app/key with FFmpeg's listen mode), waiting again
  * for the next publisher after one leaves. It ends (next() returns null) when no frame has come for
  * {@code giveUpAfter}.
+ *
+ * <p>The feed's sound comes out as 16-bit PCM packets ({@link #takeAudio()}) on the frames' clock:
+ * frame k of the run is at k / fps, and each connection's audio is placed by its first frame. A
+ * live feed's packets cannot be copied as they are (JavaCV decodes them on the way to the frames).
  */
 public final class LiveSource implements VideoSource {
     private static final Logger LOG = LoggerFactory.getLogger(LiveSource.class);
@@ -29,6 +34,13 @@ public final class LiveSource implements VideoSource {
     private final Duration giveUpAfter;
     private FFmpegFrameGrabber grabber;
     private double frameRate = -1;
+    /** Frames returned so far: the run's frame clock. */
+    private long delivered;
+    /** Frame-clock micros minus the connection's own timestamps; unknown until its first frame. */
+    private Long clockOffset;
+    private AudioTrack.AudioFormat audioFormat;
+    private final java.util.List<Frame> earlyAudio = new java.util.ArrayList<>();
+    private final java.util.List<AudioTrack.AudioPacket> audio = new java.util.ArrayList<>();
     private long lastFrameNanos = System.nanoTime();
     private int connections;
 
@@ -58,10 +70,14 @@ public final class LiveSource implements VideoSource {
             }
             String lost;
             try {
-                Frame f = grabber.grabImage();
-                if (f != null) {
-                    lastFrameNanos = System.nanoTime();
-                    return VideoSource.FileSource.copy(f);
+                Frame f;
+                while ((f = grabber.grab()) != null) {
+                    if (f.image != null) {
+                        return frame(f);
+                    }
+                    if (f.samples != null) {
+                        sound(f);
+                    }
                 }
                 lost = "the stream ended";
             } catch (FrameGrabber.Exception e) {
@@ -70,6 +86,46 @@ public final class LiveSource implements VideoSource {
             LOG.warn("lost {}: {}; {}", url, lost, listen ? "waiting for the publisher to come back" : "reconnecting");
             closeGrabber();
         }
+    }
+
+    private RgbImage frame(Frame f) {
+        lastFrameNanos = System.nanoTime();
+        if (clockOffset == null) {
+            clockOffset = Math.round(delivered * 1e6 / frameRate()) - f.timestamp;
+            earlyAudio.forEach(this::sound);
+            earlyAudio.clear();
+        }
+        delivered++;
+        return VideoSource.FileSource.copy(f);
+    }
+
+    /** Audio samples (interleaved s16) as one PCM packet on the frame clock; held until the clock is known. */
+    private void sound(Frame f) {
+        if (clockOffset == null) {
+            earlyAudio.add(f.clone());
+            return;
+        }
+        java.nio.ShortBuffer pcm = ((java.nio.ShortBuffer) f.samples[0]).duplicate();
+        pcm.rewind();
+        byte[] data = new byte[pcm.remaining() * 2];
+        java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(pcm);
+        int channels = Math.max(1, f.audioChannels);
+        audioFormat = new AudioTrack.AudioFormat("pcm_s16le", f.sampleRate, channels, new byte[0]);
+        long samples = data.length / 2 / channels;
+        audio.add(new AudioTrack.AudioPacket(f.timestamp + clockOffset, Math.round(samples * 1e6 / f.sampleRate), data));
+    }
+
+    /** The feed's sound since the last call, as PCM packets on the frames' clock (empty when it has none). */
+    @Override
+    public java.util.List<AudioTrack.AudioPacket> takeAudio() {
+        java.util.List<AudioTrack.AudioPacket> out = java.util.List.copyOf(audio);
+        audio.clear();
+        return out;
+    }
+
+    @Override
+    public java.util.Optional<AudioTrack.AudioFormat> audioFormat() {
+        return java.util.Optional.ofNullable(audioFormat);
     }
 
     private boolean gaveUp() {
@@ -84,6 +140,7 @@ public final class LiveSource implements VideoSource {
     private boolean connect() {
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(url);
         g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+        g.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
         g.setOption("rw_timeout", Long.toString(READ_TIMEOUT_MICROS));
         if (listen) {
             g.setOption("listen", "1");
@@ -98,6 +155,7 @@ public final class LiveSource implements VideoSource {
             return false;
         }
         grabber = g;
+        clockOffset = null;
         connections++;
         if (frameRate < 0) {
             double r = g.getFrameRate();

@@ -29,6 +29,16 @@ public interface VideoSource extends AutoCloseable {
         return false;
     }
 
+    /** A live source's sound since the last call, on the frames' clock; files keep theirs ({@code AudioTrack.read}). */
+    default List<ai.cove.engine.av.AudioTrack.AudioPacket> takeAudio() {
+        return List.of();
+    }
+
+    /** The format of {@link #takeAudio()}'s packets, once there have been any. */
+    default java.util.Optional<ai.cove.engine.av.AudioTrack.AudioFormat> audioFormat() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

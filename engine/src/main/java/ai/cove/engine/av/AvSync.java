@@ -20,7 +20,7 @@ import org.bytedeco.javacv.FrameRecorder;
  * offset between the two in any file made from it (positive: the sound comes late).
  */
 public final class AvSync {
-    private static final int SAMPLE_RATE = 48_000;
+    public static final int SAMPLE_RATE = 48_000;
     private static final double TONE_HZ = 1000;
     private static final double TONE_SECONDS = 0.3;
     /** A sample this loud (of full scale) marks the tone's onset; the tone is at half scale. */
@@ -51,25 +51,48 @@ public final class AvSync {
             r.setAudioCodec(audioCodec);
             r.setSampleRate(SAMPLE_RATE);
             r.start();
-            int samplesPerFrame = (int) Math.round(SAMPLE_RATE / fps);
-            long toneStart = Math.round(flashFrame * SAMPLE_RATE / fps);
-            for (int i = 0; i < frames; i++) {
-                try (Frame picture = frame(width, height, i == flashFrame)) {
-                    r.record(picture, avutil.AV_PIX_FMT_RGB24);
-                }
-                short[] pcm = new short[samplesPerFrame];
-                for (int s = 0; s < samplesPerFrame; s++) {
-                    long n = (long) i * samplesPerFrame + s - toneStart;
-                    if (n >= 0 && n < TONE_SECONDS * SAMPLE_RATE) {
-                        pcm[s] = (short) (0.5 * Short.MAX_VALUE * Math.sin(2 * Math.PI * TONE_HZ * n / SAMPLE_RATE));
-                    }
-                }
-                r.recordSamples(SAMPLE_RATE, 1, ShortBuffer.wrap(pcm));
-            }
+            record(r, width, height, fps, frames, flashFrame, 0);
             r.stop();
         } catch (FrameRecorder.Exception e) {
             throw new IllegalStateException("cannot write the sync clip " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Records the same clip into a started recorder with one audio channel at {@link #SAMPLE_RATE},
+     * pausing {@code pauseMillis} after each frame (a live publisher's pace).
+     */
+    public static void record(FFmpegFrameRecorder r, int width, int height, double fps, int frames, int flashFrame,
+                              long pauseMillis) throws FrameRecorder.Exception {
+        int samplesPerFrame = (int) Math.round(SAMPLE_RATE / fps);
+        long toneStart = Math.round(flashFrame * SAMPLE_RATE / fps);
+        for (int i = 0; i < frames; i++) {
+            try (Frame picture = frame(width, height, i == flashFrame)) {
+                r.record(picture, avutil.AV_PIX_FMT_RGB24);
+            }
+            short[] pcm = new short[samplesPerFrame];
+            for (int s = 0; s < samplesPerFrame; s++) {
+                long n = (long) i * samplesPerFrame + s - toneStart;
+                if (n >= 0 && n < TONE_SECONDS * SAMPLE_RATE) {
+                    pcm[s] = (short) (0.5 * Short.MAX_VALUE * Math.sin(2 * Math.PI * TONE_HZ * n / SAMPLE_RATE));
+                }
+            }
+            r.recordSamples(SAMPLE_RATE, 1, ShortBuffer.wrap(pcm));
+            if (pauseMillis > 0) {
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while publishing", e);
+                }
+            }
+        }
+    }
+
+    /** The time of the first sample louder than the onset level in 16-bit little-endian PCM, or -1. */
+    public static long onsetMicros(byte[] pcm, int channels, int sampleRate, long startMicros) {
+        return onset(java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer(), channels,
+                sampleRate, startMicros);
     }
 
     /** A grey gradient, or for the flash a checkerboard: a style network normalises brightness away, not pattern. */
@@ -156,11 +179,13 @@ public final class AvSync {
 
     /** The time of the first loud sample in this audio frame, or -1. */
     private static long onset(Frame f, int sampleRate) {
-        ShortBuffer pcm = (ShortBuffer) f.samples[0];
-        int channels = f.audioChannels;
+        return onset((ShortBuffer) f.samples[0], f.audioChannels, sampleRate, f.timestamp);
+    }
+
+    private static long onset(ShortBuffer pcm, int channels, int sampleRate, long startMicros) {
         for (int i = 0; i < pcm.limit(); i++) {
             if (Math.abs(pcm.get(i)) > ONSET_LEVEL * Short.MAX_VALUE) {
-                return f.timestamp + Math.round((i / channels) * 1e6 / sampleRate);
+                return startMicros + Math.round((i / channels) * 1e6 / sampleRate);
             }
         }
         return -1;
