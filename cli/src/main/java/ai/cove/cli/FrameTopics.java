@@ -141,7 +141,7 @@ public final class FrameTopics {
     }
 
     /** All partitions of {@code topic}, read from their beginning (no consumer group needed). */
-    private static List<TopicPartition> assignFromStart(KafkaConsumer<byte[], byte[]> c, String topic) {
+    static List<TopicPartition> assignFromStart(KafkaConsumer<byte[], byte[]> c, String topic) {
         List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(i -> new TopicPartition(topic, i.partition())).toList();
         c.assign(parts);

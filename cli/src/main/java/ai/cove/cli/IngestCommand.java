@@ -51,7 +51,8 @@ public final class IngestCommand implements Callable<Integer> {
             + "without a frame (default: ${DEFAULT-VALUE})")
     long giveUpAfterSeconds;
 
-    @Option(names = "--generate", description = "instead of --input: a generated sample clip WxHxN (e.g. 320x180x60)")
+    @Option(names = "--generate", description = "instead of --input: a generated sample clip WxHxN (e.g. 320x180x60) "
+            + "at 25 fps, or at --rate when that is a number")
     String generate;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the generated clip")
@@ -84,7 +85,9 @@ public final class IngestCommand implements Callable<Integer> {
         try {
             FrameSize size = FrameSize.parse(generate.substring(0, Math.max(0, last)));
             int count = Integer.parseInt(generate.substring(last + 1));
-            return VideoSource.of(SampleClip.generate(size.width(), size.height(), count, seed + index), 25.0);
+            // a generated clip is "captured" at the rate it is sent: its presentation times follow a numeric --rate
+            double rateOr25 = framesPerSecond(25.0) > 0 ? framesPerSecond(25.0) : 25.0;
+            return VideoSource.of(SampleClip.generate(size.width(), size.height(), count, seed + index), rateOr25);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--generate takes WxHxN such as 320x180x60, got " + generate, e);
         }

@@ -103,10 +103,54 @@ class LiveIngestTest {
                 + ") at " + flash.getPtsMicros() + " us").isLessThan(40_000L);
     }
 
+    @Test
+    void followingExportPushesOverRtmpToAListeningIngest() throws Exception {
+        int frames = 30;
+        try (var producer = FrameTopics.producer(kafka.bootstrapServers(), new Properties())) {
+            for (int s = 0; s < frames; s++) {
+                ai.cove.operators.StylizedEvent e = new ai.cove.operators.StylizedEvent();
+                e.videoId = "relay";
+                e.seq = s;
+                e.ptsMicros = s * 40_000L;
+                e.width = 160;
+                e.height = 96;
+                e.style = "test";
+                RgbImage image = RgbImage.blank(160, 96);
+                Arrays.fill(image.rgb(), (byte) (s < frames / 2 ? DARK : BRIGHT));
+                e.jpeg = ImageCodec.encodeJpeg(image, 90);
+                e.endOfStream = s == frames - 1;
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("styled", "relay".getBytes(),
+                        FrameCodec.encode(e)));
+            }
+        }
+        String url = "rtmp://127.0.0.1:" + freePort() + "/live/relay";
+        Process ingest = ingest("relay", url, frames, "--listen");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int exit;
+        do { // export's RTMP connection is refused until ingest (its own JVM) listens
+            Thread.sleep(500);
+            exit = Main.commandLine().execute("export", "--bootstrap", kafka.bootstrapServers(), "--topic", "styled",
+                    "--video-id", "relay", "--follow", "--output", url, "--no-audio");
+        } while (exit != 0 && System.nanoTime() < deadline);
+        assertThat(exit).as("export --follow pushed to " + url).isZero();
+        assertThat(ingest.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        List<Frame> relayed = new ArrayList<>();
+        for (var r : FrameTopics.readCommitted(kafka.bootstrapServers(), new Properties(), "relay", Duration.ofSeconds(2))) {
+            relayed.add(FrameCodec.decodeFrame(r.value()));
+        }
+        assertThat(relayed).hasSize(frames);
+        assertThat(meanLevel(relayed.get(0))).isLessThan(100);
+        assertThat(meanLevel(relayed.get(frames - 1))).isGreaterThan(150);
+    }
+
     private static Process ingest(String name, String url, String... extra) throws Exception {
+        return ingest(name, url, FRAMES, extra);
+    }
+
+    private static Process ingest(String name, String url, int frames, String... extra) throws Exception {
         Path log = tmp.resolve(name + ".log");
         List<String> args = new ArrayList<>(List.of(Main.class.getName(), "ingest", "--bootstrap", kafka.bootstrapServers(),
-                "--topic", name, "--video-id", name, "--input", url, "--max-frames", Integer.toString(FRAMES),
+                "--topic", name, "--video-id", name, "--input", url, "--max-frames", Integer.toString(frames),
                 "--give-up-after", "60"));
         args.addAll(Arrays.asList(extra));
         return JavaProcesses.start(List.of("-Xmx1g", "-Dlog4j2.configurationFile=classpath:cove-log4j2.xml"), args, log, Map.of());

@@ -157,6 +157,21 @@ class StreamJobTest {
         List<byte[]> in = AudioTrack.read(clip).orElseThrow().packets().stream().map(AudioTrack.AudioPacket::data).toList();
         List<byte[]> back = AudioTrack.read(out).orElseThrow().packets().stream().map(AudioTrack.AudioPacket::data).toList();
         assertThat(back).as("audio packets, copied through Kafka").containsExactlyElementsOf(in);
+
+        Path playlist = tmp.resolve("hls/av.m3u8");
+        Path report = tmp.resolve("hls-report.json");
+        assertThat(Main.commandLine().execute("export", "--config", conf.toString(), "--video-id", "av", "--follow",
+                "--output", playlist.toString(), "--segment-seconds", "0.4", "--report", report.toString())).isZero();
+        String m3u8 = java.nio.file.Files.readString(playlist);
+        assertThat(m3u8).contains("#EXT-X-ENDLIST");
+        assertThat(m3u8.lines().filter(l -> l.endsWith(".ts")).count()).as(m3u8).isGreaterThanOrEqualTo(3);
+        AvSync.Offset live = AvSync.measure(playlist);
+        // MPEG-TS starts at the AAC priming packet, 21.3 ms before the first frame
+        assertThat(live.flashMicros()).as("the flash, in the HLS stream").isBetween(12 * 40_000L, 13 * 40_000L);
+        assertThat(Math.abs(live.micros())).as("audio-video offset in the HLS stream").isLessThan(40_000L);
+        var segments = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile()).get("segments");
+        assertThat(segments.size()).isGreaterThanOrEqualTo(3);
+        segments.forEach(seg -> assertThat(seg.get("oldestSeconds").asDouble()).isGreaterThanOrEqualTo(seg.get("newestSeconds").asDouble()));
     }
 
     @Test

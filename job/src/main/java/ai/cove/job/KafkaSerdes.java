@@ -20,7 +20,7 @@ final class KafkaSerdes {
     static final class RawIn implements KafkaRecordDeserializationSchema<RawRecord> {
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-            out.collect(new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset()));
+            out.collect(new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()));
         }
 
         @Override

@@ -287,6 +287,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         s.meanMask = r.net1() ? r.meanMask() : Double.NaN;
         s.modelMillis = r.modelNanos() / 1e6;
         s.endOfStream = e.endOfStream;
+        s.ingestMillis = e.ingestMillis;
         return s;
     }
 

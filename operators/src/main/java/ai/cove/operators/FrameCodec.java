@@ -77,7 +77,7 @@ public final class FrameCodec {
         StylizedFrame f = StylizedFrame.newBuilder().setVideoId(s.videoId).setSeq(s.seq).setPtsMicros(s.ptsMicros)
                 .setWidth(s.width).setHeight(s.height).setStyle(s.style).setJpeg(ByteBuffer.wrap(s.jpeg))
                 .setMeanMask(Double.isNaN(s.meanMask) ? null : s.meanMask).setModelMillis(s.modelMillis)
-                .setEndOfStream(s.endOfStream).build();
+                .setEndOfStream(s.endOfStream).setIngestMillis(s.ingestMillis > 0 ? s.ingestMillis : null).build();
         return bytes(() -> StylizedFrame.getEncoder().encode(f));
     }
 

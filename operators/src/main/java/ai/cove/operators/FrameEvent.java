@@ -29,6 +29,8 @@ public class FrameEvent {
     public String topic;
     public int partition;
     public long offset;
+    /** When the input record was produced (its Kafka timestamp), carried to the output for latency. */
+    public long ingestMillis;
 
     public FrameEvent() {
     }
@@ -48,6 +50,7 @@ public class FrameEvent {
         e.topic = r.topic;
         e.partition = r.partition;
         e.offset = r.offset;
+        e.ingestMillis = r.timestampMillis;
         return e;
     }
 

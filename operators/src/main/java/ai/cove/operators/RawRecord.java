@@ -7,8 +7,15 @@ public class RawRecord {
     public String topic;
     public int partition;
     public long offset;
+    /** The record's Kafka timestamp (when it was produced, for input frames: ingested); 0 if unknown. */
+    public long timestampMillis;
 
     public RawRecord() {
+    }
+
+    public RawRecord(byte[] key, byte[] value, String topic, int partition, long offset, long timestampMillis) {
+        this(key, value, topic, partition, offset);
+        this.timestampMillis = timestampMillis;
     }
 
     public RawRecord(byte[] key, byte[] value, String topic, int partition, long offset) {

@@ -12,6 +12,8 @@ public class StylizedEvent {
     public double meanMask;
     public double modelMillis;
     public boolean endOfStream;
+    /** The input frame's Kafka timestamp (0: unknown). */
+    public long ingestMillis;
 
     public StylizedEvent() {
     }
