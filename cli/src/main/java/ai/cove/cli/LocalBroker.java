@@ -153,7 +153,7 @@ public final class LocalBroker {
     private void provision(JobConfig names, BrokerUsers users) throws IOException, InterruptedException {
         Properties admin = adminSettings();
         Topics.ensure(bootstrap(), admin, 2, names.inputTopic(), names.outputTopic(), names.audioTopic());
-        Topics.ensure(bootstrap(), admin, 1, names.deadLetterTopic());
+        Topics.ensure(bootstrap(), admin, 1, names.deadLetterTopic(), names.controlTopic());
         List<AclBinding> acls = new ArrayList<>();
         List<UserScramCredentialAlteration> logins = new ArrayList<>();
         for (Role role : Role.values()) {
@@ -179,7 +179,7 @@ public final class LocalBroker {
         Map<String, Object> yaml = new LinkedHashMap<>();
         yaml.put("bootstrap", bootstrap());
         yaml.put("topics", Map.of("input", names.inputTopic(), "output", names.outputTopic(),
-                "dead_letters", names.deadLetterTopic(), "audio", names.audioTopic()));
+                "dead_letters", names.deadLetterTopic(), "audio", names.audioTopic(), "control", names.controlTopic()));
         yaml.put("group_id", names.groupId());
         Map<String, String> k = new TreeMap<>();
         kafka.stringPropertyNames().forEach(n -> k.put(n, kafka.getProperty(n)));

@@ -136,6 +136,48 @@ class StreamJobTest {
     }
 
     @Test
+    void aStyleChangeOnTheControlTopicRestylesARunningVideoFromThenOn() throws Exception {
+        JobConfig c = config("ctl", false).toBuilder().controlTopic("ctl-control").build();
+        Topics.ensure(c.bootstrap(), new Properties(), 1, c.controlTopic());
+        String restyled = ai.cove.engine.Bundles.DEFAULT_STYLE;
+        var job = JobRunner.start(c, null);
+        try (KafkaProducer<byte[], byte[]> p = FrameTopics.producer(c.bootstrap(), new Properties())) {
+            List<String> styles = new ArrayList<>();
+            for (int seq = 0; seq < 3; seq++) {
+                styles.add(through(c, p, seq));
+            }
+            RestyleCommand.send(c, "c", restyled);
+            // the change reaches the job beside the frames, not in step with them: send on until it shows
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!styles.get(styles.size() - 1).equals(restyled)) {
+                assertThat(System.nanoTime()).as("the style change never reached the job").isLessThan(deadline);
+                styles.add(through(c, p, styles.size()));
+            }
+            for (int more = 0; more < 3; more++) {
+                styles.add(through(c, p, styles.size()));
+            }
+            int changedAt = styles.indexOf(restyled);
+            assertThat(changedAt).isGreaterThanOrEqualTo(3);
+            assertThat(styles.subList(0, changedAt)).allMatch(s -> s.equals(BUNDLE));
+            assertThat(styles.subList(changedAt, styles.size())).as(styles.toString()).allMatch(s -> s.equals(restyled));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /** Sends frame seq of video "c" and returns the style its committed output came out in. */
+    private static String through(JobConfig c, KafkaProducer<byte[], byte[]> p, int seq) throws Exception {
+        FrameTopics.send(p, c.inputTopic(), FrameTopics.jpegFrame("c", seq, 25, clips.get("v1").get(seq % FRAMES), false)).get();
+        for (var r : FrameTopics.awaitCommitted(c.bootstrap(), new Properties(), c.outputTopic(), seq + 1, Duration.ofSeconds(60))) {
+            StylizedFrame f = FrameTopics.stylized(r);
+            if (f.getSeq() == seq) {
+                return f.getStyle();
+            }
+        }
+        throw new AssertionError("frame " + seq + " did not come out");
+    }
+
+    @Test
     void audioGoesAroundTheJobAndComesBackBitExactAndInSync() throws Exception {
         Path clip = tmp.resolve("av.mp4");
         AvSync.writeClip(clip, 96, 64, 25, 30, 12, avcodec.AV_CODEC_ID_AAC);

@@ -58,6 +58,7 @@ public final class ConfigFile {
                 .topics(t.path("input").asText(d.inputTopic()), t.path("output").asText(d.outputTopic()),
                         t.path("dead_letters").asText(d.deadLetterTopic()))
                 .audioTopic(t.path("audio").asText(d.audioTopic()))
+                .controlTopic(t.path("control").asText(d.controlTopic()))
                 .groupId(n.path("group_id").asText(d.groupId()))
                 .style(n.path("style").asText(d.style()))
                 .mode(Mode.parse(n.path("mode").asText("coherent")))

@@ -3,6 +3,7 @@ package ai.cove.job;
 import ai.cove.engine.Bundles;
 import ai.cove.operators.CoherentStylizeFunction;
 import ai.cove.operators.DecodeFunction;
+import ai.cove.operators.StyleOverrides;
 import ai.cove.operators.DeadLetterEvent;
 import ai.cove.operators.FrameEvent;
 import ai.cove.operators.Outputs;
@@ -51,16 +52,39 @@ public final class CoveJob {
         SingleOutputStreamOperator<FrameEvent> frames = raw
                 .process(new DecodeFunction(c.limits(), knownStyles(c.style())))
                 .returns(TypeInformation.of(FrameEvent.class)).name("decode").uid("decode");
-        SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(frames)
+        SingleOutputStreamOperator<FrameEvent> restyled = frames.connect(control(env, c).broadcast(StyleOverrides.STATE))
+                .process(new StyleOverrides(knownStyles(c.style())))
+                .returns(TypeInformation.of(FrameEvent.class)).name("style-overrides").uid("style-overrides");
+        SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(restyled)
                 .keyBy(f -> f.videoId)
                 .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision()))
                 .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
-                .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));
+                .union(restyled.getSideOutput(Outputs.DEAD_LETTERS), stylized.getSideOutput(Outputs.DEAD_LETTERS));
         stylized.sinkTo(sink(c, "stylized", new KafkaSerdes.StylizedOut(c.outputTopic())))
                 .name("kafka-stylized").uid("kafka-stylized");
         dead.sinkTo(sink(c, "dead", new KafkaSerdes.DeadLetterOut(c.deadLetterTopic())))
                 .name("kafka-dead-letters").uid("kafka-dead-letters");
+    }
+
+    /**
+     * The control topic, subscribed by pattern so that a job starts before anyone created it (it is
+     * found within 10 s once it exists); bounded like the frames when the job replays an archive.
+     */
+    private static DataStream<RawRecord> control(StreamExecutionEnvironment env, JobConfig c) {
+        var builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(c.bootstrap())
+                .setTopicPattern(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(c.controlTopic())))
+                .setGroupId(c.groupId())
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new KafkaSerdes.RawIn())
+                .setProperties(KafkaClients.jobSource(c.kafkaProperties()))
+                .setProperty("partition.discovery.interval.ms", "10000");
+        if (c.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka-control").uid("kafka-control")
+                .setParallelism(1);
     }
 
     private static <T> KafkaSink<T> sink(JobConfig c, String name,

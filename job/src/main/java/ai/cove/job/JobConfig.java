@@ -14,14 +14,14 @@ import java.util.Properties;
  * (TLS/SASL settings, timeouts); {@code bounded} stops at the input's end offsets (archive replay).
  */
 public record JobConfig(String bootstrap, String inputTopic, String outputTopic, String deadLetterTopic,
-                        String audioTopic, String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
+                        String audioTopic, String controlTopic, String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
                         boolean bounded, StatePrecision statePrecision,
                         ComputePrecision computePrecision, StateBackend stateBackend)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
-        return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "audio", "cove", Bundles.DEFAULT_STYLE,
+        return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "audio", "control", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
                 StatePrecision.FLOAT16, ComputePrecision.FLOAT32, StateBackend.HASHMAP);
     }
@@ -38,7 +38,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         java.util.Map<String, String> shown = new java.util.TreeMap<>();
         kafkaProperties.stringPropertyNames().forEach(k -> shown.put(k, isSecret(k) ? "[hidden]" : kafkaProperties.getProperty(k)));
         return "JobConfig[bootstrap=" + bootstrap + ", topics=" + inputTopic + "/" + outputTopic + "/" + deadLetterTopic
-                + ", audio=" + audioTopic + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
+                + ", audio=" + audioTopic + ", control=" + controlTopic + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
                 + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
                 + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + "]";
@@ -50,7 +50,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
 
     /** Copy-and-change for configs assembled from file, flags and tests. */
     public static final class Builder {
-        private String bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, groupId, style, checkpointDir;
+        private String bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, controlTopic, groupId, style, checkpointDir;
         private Mode mode;
         private boolean exactlyOnce, bounded;
         private long checkpointMillis;
@@ -67,6 +67,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             outputTopic = c.outputTopic;
             deadLetterTopic = c.deadLetterTopic;
             audioTopic = c.audioTopic;
+            controlTopic = c.controlTopic;
             groupId = c.groupId;
             style = c.style;
             mode = c.mode;
@@ -91,6 +92,8 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         }
         /** The audio packets of ingested videos: written by ingest, read by export, never by the job. */
         public Builder audioTopic(String v) { audioTopic = v; return this; }
+        /** Runtime style changes per video (StyleChange), read by the job as broadcast state. */
+        public Builder controlTopic(String v) { controlTopic = v; return this; }
         public Builder groupId(String v) { groupId = v; return this; }
         public Builder style(String v) { style = v; return this; }
         public Builder mode(Mode v) { mode = v; return this; }
@@ -106,7 +109,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder stateBackend(StateBackend v) { stateBackend = v; return this; }
 
         public JobConfig build() {
-            return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, groupId, style, mode,
+            return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, controlTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
                     statePrecision, computePrecision, stateBackend);
         }

@@ -29,7 +29,7 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class KafkaAccess {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KafkaAccess.class);
     /** Who talks to Kafka: each gets its own principal and only these permissions. */
-    public enum Role { JOB, INGEST, EXPORT }
+    public enum Role { JOB, INGEST, EXPORT, CONTROL }
 
     /** One permission: an operation on a resource, matched literally or by prefix (transactional ids). */
     public record Need(ResourceType type, String name, PatternType pattern, AclOperation operation) {
@@ -51,18 +51,20 @@ public final class KafkaAccess {
 
     /**
      * The job reads its input topic within its consumer group and writes output and dead letters in
-     * transactions whose ids start with the group id (CoveJob's sinks). Ingest writes frames and their
+     * transactions whose ids start with the group id (CoveJob's sinks); it reads runtime style changes
+     * from the control topic, which only the control principal (cove restyle, the preview) writes. Ingest writes frames and their
      * audio; export reads the stylized frames and the audio back. The job never touches audio.
      */
     public static List<Need> needs(Role role, JobConfig c) {
         return switch (role) {
-            case JOB -> List.of(topic(c.inputTopic(), AclOperation.READ),
+            case JOB -> List.of(topic(c.inputTopic(), AclOperation.READ), topic(c.controlTopic(), AclOperation.READ),
                     new Need(ResourceType.GROUP, c.groupId(), PatternType.LITERAL, AclOperation.READ),
                     topic(c.outputTopic(), AclOperation.WRITE), topic(c.deadLetterTopic(), AclOperation.WRITE),
                     new Need(ResourceType.TRANSACTIONAL_ID, CoveJob.transactionalIdPrefix(c), PatternType.PREFIXED,
                             AclOperation.WRITE));
             case INGEST -> List.of(topic(c.inputTopic(), AclOperation.WRITE), topic(c.audioTopic(), AclOperation.WRITE));
             case EXPORT -> List.of(topic(c.outputTopic(), AclOperation.READ), topic(c.audioTopic(), AclOperation.READ));
+            case CONTROL -> List.of(topic(c.controlTopic(), AclOperation.WRITE));
         };
     }
 

@@ -69,6 +69,10 @@ public final class FrameCodec {
         return bytes(() -> AudioPacket.getEncoder().encode(p));
     }
 
+    public static byte[] encode(ai.cove.schemas.StyleChange c) {
+        return bytes(() -> ai.cove.schemas.StyleChange.getEncoder().encode(c));
+    }
+
     public static byte[] encode(Frame f) {
         return bytes(() -> Frame.getEncoder().encode(f));
     }
