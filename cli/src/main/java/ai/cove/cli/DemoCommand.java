@@ -58,6 +58,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--style", defaultValue = Bundles.DEFAULT_STYLE, description = "bundle (default: ${DEFAULT-VALUE})")
     String style;
 
+    @Option(names = "--preview", description = "serve the live preview page (cove preview) on --preview-port while the "
+            + "job runs, and after it until Ctrl-C")
+    boolean preview;
+
+    @Option(names = "--preview-port", defaultValue = "8088", description = "(default: ${DEFAULT-VALUE})")
+    int previewPort;
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
@@ -72,7 +79,12 @@ public final class DemoCommand implements Callable<Integer> {
                     .checkpointDir(checkpoints.toUri().toString()).bounded(true).build();
             Properties client = new Properties();
             Topics.ensure(config.bootstrap(), client, 2, config.inputTopic(), config.outputTopic());
-            Topics.ensure(config.bootstrap(), client, 1, config.deadLetterTopic());
+            Topics.ensure(config.bootstrap(), client, 1, config.deadLetterTopic(), config.controlTopic());
+            PreviewServer page = preview ? new PreviewServer(config, "localhost", previewPort) : null;
+            if (page != null) {
+                page.start();
+                System.out.printf("preview at http://localhost:%d/?video=%s%n", page.port(), videos.keySet().iterator().next());
+            }
             ingestInterleaved(config, videos);
             System.out.printf("ingested %d frames of %d videos into topic %s; running the job ...%n", total,
                     videos.size(), config.inputTopic());
@@ -96,12 +108,20 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             summary.put("videos", perVideo);
+            summary.put("seconds_total", (System.nanoTime() - started) / 1e9);
+            report(summary);
+            if (page != null) {
+                System.out.printf("done; the preview stays at http://localhost:%d/ until Ctrl-C%n", page.port());
+                new java.util.concurrent.CountDownLatch(1).await(); // the broker behind the page lives in this block
+            }
         }
-        summary.put("seconds_total", (System.nanoTime() - started) / 1e9);
+        return summary.get("frames_out").equals(summary.get("frames_in")) ? 0 : 1;
+    }
+
+    private void report(Map<String, Object> summary) throws java.io.IOException {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
         System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
         System.out.println("wrote " + out.toAbsolutePath() + " (<video>.mp4, <video>-side-by-side.mp4/.png, summary.json)");
-        return summary.get("frames_out").equals(summary.get("frames_in")) ? 0 : 1;
     }
 
     private Map<String, List<RgbImage>> sampleVideos() {

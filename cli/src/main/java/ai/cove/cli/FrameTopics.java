@@ -61,7 +61,7 @@ public final class FrameTopics {
         producer.send(new ProducerRecord<>(topic, p.getVideoId().getBytes(StandardCharsets.UTF_8), FrameCodec.encode(p)));
     }
 
-    private static byte[] bytes(ByteBuffer b) {
+    static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;
