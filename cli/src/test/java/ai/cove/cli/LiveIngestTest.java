@@ -72,6 +72,52 @@ class LiveIngestTest {
     }
 
     @Test
+    void rtspPublisherRecordingToAListeningIngestComesIn() throws Exception {
+        String url = "rtsp://127.0.0.1:" + freePort() + "/live/rtsp";
+        Process ingest = ingest("rtsp", url, 20, "--listen");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        FFmpegFrameRecorder r;
+        while (true) { // refused until ingest (its own JVM) listens
+            r = new FFmpegFrameRecorder(url, 160, 96, 0);
+            r.setFormat("rtsp");
+            r.setOption("rtsp_transport", "tcp");
+            r.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
+            r.setFrameRate(25);
+            r.setGopSize(5);
+            try {
+                r.start();
+                break;
+            } catch (FrameRecorder.Exception refused) {
+                r.release();
+                assertThat(System.nanoTime()).as("no RTSP listener at " + url).isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+        RgbImage image = RgbImage.blank(160, 96);
+        Arrays.fill(image.rgb(), (byte) BRIGHT);
+        try (org.bytedeco.javacv.Frame f = new org.bytedeco.javacv.Frame(160, 96, org.bytedeco.javacv.Frame.DEPTH_UBYTE, 3)) {
+            VideoWriter.copyInto(image, f);
+            for (int i = 0; i < 200 && ingest.isAlive(); i++) {
+                r.record(f, avutil.AV_PIX_FMT_RGB24);
+                Thread.sleep(40);
+            }
+            r.close();
+        } catch (FrameRecorder.Exception e) {
+            assertThat(ingest.waitFor(30, TimeUnit.SECONDS)).as("publishing failed: " + e.getMessage()).isTrue();
+            r.release();
+        }
+        assertThat(ingest.waitFor(2, TimeUnit.MINUTES)).as("ingest ended").isTrue();
+        assertThat(ingest.exitValue()).as(Files.readString(tmp.resolve("rtsp.log"))).isZero();
+        List<Frame> frames = new ArrayList<>();
+        for (var rec : FrameTopics.readCommitted(kafka.bootstrapServers(), new Properties(), "rtsp", Duration.ofSeconds(2))) {
+            frames.add(FrameCodec.decodeFrame(rec.value()));
+        }
+        assertThat(frames.stream().map(Frame::getSeq).toList())
+                .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 20).boxed().toList());
+        assertThat(meanLevel(frames.get(10))).isGreaterThan(150);
+    }
+
+    @Test
     void pushedFeedWithSoundKeepsTheSoundOnTheFramesClock() throws Exception {
         String url = "rtmp://127.0.0.1:" + freePort() + "/live/av";
         Process ingest = ingest("av", url, "--listen");

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * srt://, udp://, tcp://, http(s) and HLS). A dropped connection or an ended stream is reconnected
  * with exponential backoff (0.5 s doubling to 8 s) and a log line each time, so the caller sees one
  * continuous run of frames with a gap in time, not a new video. With {@code listen} it is the server
- * end for one publisher at a time (rtmp://host:port/app/key with FFmpeg's listen mode), waiting again
+ * end for one publisher at a time (rtmp://host:port/app/key, or rtsp://host:port/path for a publisher
+ * that records to it, with FFmpeg's listen modes), waiting again
  * for the next publisher after one leaves. It ends (next() returns null) when no frame has come for
  * {@code giveUpAfter}.
  *
@@ -143,9 +144,14 @@ public final class LiveSource implements VideoSource {
         g.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
         g.setOption("rw_timeout", Long.toString(READ_TIMEOUT_MICROS));
         if (listen) {
-            g.setOption("listen", "1");
             long waitSeconds = Math.max(1, giveUpAfter.toSeconds() - (System.nanoTime() - lastFrameNanos) / 1_000_000_000L);
-            g.setOption("timeout", Long.toString(waitSeconds)); // rtmp: how long to wait for a publisher
+            if (url.startsWith("rtsp://")) {
+                g.setOption("rtsp_flags", "listen"); // the publisher ANNOUNCEs and RECORDs to us
+                g.setOption("listen_timeout", Long.toString(waitSeconds));
+            } else {
+                g.setOption("listen", "1");
+                g.setOption("timeout", Long.toString(waitSeconds)); // rtmp: how long to wait for a publisher
+            }
         }
         try {
             g.start();
