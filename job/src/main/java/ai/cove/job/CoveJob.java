@@ -52,7 +52,9 @@ public final class CoveJob {
         SingleOutputStreamOperator<FrameEvent> frames = raw
                 .process(new DecodeFunction(c.limits(), knownStyles(c.style())))
                 .returns(TypeInformation.of(FrameEvent.class)).name("decode").uid("decode");
-        SingleOutputStreamOperator<FrameEvent> restyled = frames.connect(control(env, c).broadcast(StyleOverrides.STATE))
+        // runtime style changes reach a live job; an archive replay (bounded) keeps the frames' own styles
+        SingleOutputStreamOperator<FrameEvent> restyled = c.bounded() ? frames
+                : frames.connect(control(env, c).broadcast(StyleOverrides.STATE))
                 .process(new StyleOverrides(knownStyles(c.style())))
                 .returns(TypeInformation.of(FrameEvent.class)).name("style-overrides").uid("style-overrides");
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(restyled)
@@ -60,7 +62,10 @@ public final class CoveJob {
                 .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision()))
                 .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
-                .union(restyled.getSideOutput(Outputs.DEAD_LETTERS), stylized.getSideOutput(Outputs.DEAD_LETTERS));
+                .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));
+        if (restyled != frames) {
+            dead = dead.union(restyled.getSideOutput(Outputs.DEAD_LETTERS));
+        }
         stylized.sinkTo(sink(c, "stylized", new KafkaSerdes.StylizedOut(c.outputTopic())))
                 .name("kafka-stylized").uid("kafka-stylized");
         dead.sinkTo(sink(c, "dead", new KafkaSerdes.DeadLetterOut(c.deadLetterTopic())))
@@ -68,22 +73,21 @@ public final class CoveJob {
     }
 
     /**
-     * The control topic, subscribed by pattern so that a job starts before anyone created it (it is
-     * found within 10 s once it exists); bounded like the frames when the job replays an archive.
+     * The control topic of a live job, subscribed by pattern so that the job starts before anyone
+     * created it (it is found within 10 s once it exists). Not in a bounded job: a bounded KafkaSource
+     * that finds no partition never ends (FLINK-31006).
      */
     private static DataStream<RawRecord> control(StreamExecutionEnvironment env, JobConfig c) {
-        var builder = KafkaSource.<RawRecord>builder()
+        KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(c.bootstrap())
                 .setTopicPattern(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(c.controlTopic())))
                 .setGroupId(c.groupId())
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new KafkaSerdes.RawIn())
                 .setProperties(KafkaClients.jobSource(c.kafkaProperties()))
-                .setProperty("partition.discovery.interval.ms", "10000");
-        if (c.bounded()) {
-            builder.setBounded(OffsetsInitializer.latest());
-        }
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka-control").uid("kafka-control")
+                .setProperty("partition.discovery.interval.ms", "10000")
+                .build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-control").uid("kafka-control")
                 .setParallelism(1);
     }
 
