@@ -79,7 +79,7 @@ public final class RunCommand implements Callable<Integer> {
             System.out.println("resuming from " + restore);
         }
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, c.inputTopic(), c.outputTopic());
-        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 1, c.deadLetterTopic());
+        Topics.ensure(c.bootstrap(), c.kafkaProperties(), 1, c.deadLetterTopic(), c.controlTopic());
         KafkaAccess.require(Role.JOB, c); // a missing ACL fails here, not in a job that restarts forever
         JobClient job = jobManager == null ? JobRunner.start(c, restore) : submit(c, restore);
         System.out.printf("job %s running%s: %s -> %s (dead letters: %s), %s, parallelism %d, checkpoints in %s%n",
