@@ -40,13 +40,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The live preview behind {@code cove preview}: tails the input, output and dead-letter topics and
  * serves a page (JDK's built-in HTTP server) that shows a video's latest input and stylized frame
- * side by side, its counters, and a style selector that writes a StyleChange to the control topic.
+ * side by side, its counters, and a style selector that writes a StyleChange to the control topic;
+ * and both sides as MJPEG streams for players ({@code /mjpeg/stylized?video=...}).
  */
 final class PreviewServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PreviewServer.class);
     /** Records per partition read back from each topic's end at start: what was on just before. */
     private static final int BACKLOG = 50;
     private static final long FPS_WINDOW_MILLIS = 5_000;
+    private static final String MJPEG_BOUNDARY = "cove-frame";
+    /** How often an MJPEG stream looks for a newer frame (40 ms: 25 fps). */
+    private static final long MJPEG_POLL_MILLIS = 40;
 
     /** What the page shows of one video; written by the tail threads, read by HTTP threads. */
     static final class View {
@@ -84,7 +88,7 @@ final class PreviewServer implements AutoCloseable {
     PreviewServer(JobConfig config, String host, int port) throws IOException {
         this.config = config;
         http = HttpServer.create(new InetSocketAddress(host, port), 0);
-        http.setExecutor(Executors.newFixedThreadPool(4));
+        http.setExecutor(Executors.newCachedThreadPool()); // an MJPEG stream holds its thread while it plays
         http.createContext("/", this::page);
         http.createContext("/api/videos", ex -> send(ex, 200, "application/json", json.writeValueAsBytes(videos())));
         http.createContext("/api/stats", ex -> {
@@ -95,6 +99,8 @@ final class PreviewServer implements AutoCloseable {
         http.createContext("/api/style", this::restyle);
         http.createContext("/frame/input", ex -> frame(ex, v -> v.inputJpeg, v -> v.inputSeq));
         http.createContext("/frame/stylized", ex -> frame(ex, v -> v.stylizedJpeg, v -> v.stylizedSeq));
+        http.createContext("/mjpeg/input", ex -> mjpeg(ex, v -> v.inputJpeg, v -> v.inputSeq));
+        http.createContext("/mjpeg/stylized", ex -> mjpeg(ex, v -> v.stylizedJpeg, v -> v.stylizedSeq));
     }
 
     void start() {
@@ -215,6 +221,39 @@ final class PreviewServer implements AutoCloseable {
         ex.getResponseHeaders().add("X-Seq", Long.toString(seq.applyAsLong(v)));
         ex.getResponseHeaders().add("Cache-Control", "no-store");
         send(ex, 200, "image/jpeg", image);
+    }
+
+    /**
+     * A video's frames as an MJPEG stream (multipart/x-mixed-replace) for players and other pages:
+     * each new frame as a part with its seq in an X-Seq header, until the client goes away.
+     */
+    private void mjpeg(HttpExchange ex, java.util.function.Function<View, byte[]> jpeg,
+                       java.util.function.ToLongFunction<View> seq) throws IOException {
+        String video = param(ex, "video");
+        ex.getResponseHeaders().add("Content-Type", "multipart/x-mixed-replace; boundary=" + MJPEG_BOUNDARY);
+        ex.getResponseHeaders().add("Cache-Control", "no-store");
+        ex.sendResponseHeaders(200, 0);
+        long sent = -1;
+        try (OutputStream out = ex.getResponseBody()) {
+            while (running) {
+                View v = views.get(video);
+                byte[] image = v == null ? null : jpeg.apply(v);
+                long s = v == null ? -1 : seq.applyAsLong(v);
+                if (image != null && s != sent) {
+                    out.write(("--" + MJPEG_BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + image.length
+                            + "\r\nX-Seq: " + s + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(image);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    sent = s;
+                }
+                Thread.sleep(MJPEG_POLL_MILLIS);
+            }
+        } catch (IOException gone) {
+            LOG.debug("MJPEG client of {} left: {}", video, gone.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** POST video=..&style=.. (style empty: clear): a StyleChange on the control topic. */

@@ -65,6 +65,8 @@ class PreviewTest {
                 chromium("--window-size=1020,620", "--screenshot=" + shot, url);
                 assertThat(Files.size(shot)).as("screenshot " + shot).isGreaterThan(10_000);
 
+                assertThat(mjpegSeqs(server.port(), 3)).as("an MJPEG stream's parts carry new frames").doesNotHaveDuplicates();
+
                 HttpResponse<String> posted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                                 URI.create("http://localhost:" + server.port() + "/api/style"))
                         .POST(HttpRequest.BodyPublishers.ofString("video=cam&style=" + ai.cove.engine.Bundles.DEFAULT_STYLE))
@@ -105,6 +107,24 @@ class PreviewTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The X-Seq of the first {@code parts} parts of the stylized MJPEG stream of video cam. */
+    private static List<Long> mjpegSeqs(int port, int parts) throws Exception {
+        HttpResponse<java.io.InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/mjpeg/stylized?video=cam")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("multipart/x-mixed-replace; boundary=");
+        List<Long> seqs = new java.util.ArrayList<>();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.ISO_8859_1))) {
+            String line;
+            while (seqs.size() < parts && (line = in.readLine()) != null) {
+                if (line.startsWith("X-Seq: ")) {
+                    seqs.add(Long.parseLong(line.substring(7).trim()));
+                }
+            }
+        }
+        assertThat(seqs).hasSize(parts);
+        return seqs;
     }
 
     private static void awaitVideoListed(int port) throws Exception {
