@@ -92,7 +92,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (frames != null) {
             Files.createDirectories(frames);
         }
-        double rate = fps != null ? fps : frameRate(bySeq);
+        double rate = fps != null ? fps : FrameTopics.frameRate(bySeq.firstEntry().getValue(), bySeq.lastEntry().getValue());
         VideoWriter writer = null;
         try {
             long expected = bySeq.firstKey();
@@ -145,14 +145,6 @@ public final class ExportCommand implements Callable<Integer> {
                             "segment_seconds", segmentSeconds, "segments", latencies));
         }
         return 0;
-    }
-
-    /** From the presentation times of the first and last frame; 25 for a single frame. */
-    private static double frameRate(TreeMap<Long, StylizedFrame> bySeq) {
-        StylizedFrame first = bySeq.firstEntry().getValue();
-        StylizedFrame last = bySeq.lastEntry().getValue();
-        long span = last.getPtsMicros() - first.getPtsMicros();
-        return span > 0 ? (last.getSeq() - first.getSeq()) * 1e6 / span : 25;
     }
 
     /**

@@ -30,9 +30,14 @@ public final class FrameTopics {
 
     /** An input frame as the job expects it: JPEG payload, key = video id. */
     public static Frame jpegFrame(String videoId, long seq, double fps, RgbImage image, boolean last) {
-        return Frame.newBuilder().setVideoId(videoId).setSeq(seq).setPtsMicros(Math.round(seq * 1e6 / fps))
+        return Frame.newBuilder().setVideoId(videoId).setSeq(seq).setPtsMicros(ptsMicros(seq, fps))
                 .setWidth(image.width()).setHeight(image.height()).setCodec(Codec.JPEG)
                 .setPayload(ByteBuffer.wrap(ImageCodec.encodeJpeg(image, 92))).setEndOfStream(last).build();
+    }
+
+    /** When frame {@code seq} of a video at {@code fps} is shown, in microseconds: the frames' clock. */
+    static long ptsMicros(long seq, double fps) {
+        return Math.round(seq * 1e6 / fps);
     }
 
     /** Packet {@code seq} of a video's audio track as the audio topic carries it. */
@@ -46,11 +51,27 @@ public final class FrameTopics {
 
     /** The audio packets of one video, in seq order (duplicates already dropped), as a track again. */
     public static AudioTrack audioTrack(java.util.Collection<ai.cove.schemas.AudioPacket> packets) {
-        ai.cove.schemas.AudioPacket first = packets.iterator().next();
-        AudioTrack.AudioFormat format = new AudioTrack.AudioFormat(first.getCodec(), first.getSampleRate(),
-                first.getChannels(), bytes(first.getExtradata()));
-        return new AudioTrack(format, packets.stream().map(p -> new AudioTrack.AudioPacket(p.getPtsMicros(),
-                p.getDurationMicros(), bytes(p.getPayload()))).toList());
+        return new AudioTrack(audioFormat(packets.iterator().next()),
+                packets.stream().map(FrameTopics::audioPacket).toList());
+    }
+
+    /** The codec settings every audio record carries. */
+    public static AudioTrack.AudioFormat audioFormat(ai.cove.schemas.AudioPacket p) {
+        return new AudioTrack.AudioFormat(p.getCodec(), p.getSampleRate(), p.getChannels(), bytes(p.getExtradata()));
+    }
+
+    /** An audio record's packet, as the engine muxes and decodes it. */
+    public static AudioTrack.AudioPacket audioPacket(ai.cove.schemas.AudioPacket p) {
+        return new AudioTrack.AudioPacket(p.getPtsMicros(), p.getDurationMicros(), bytes(p.getPayload()));
+    }
+
+    /**
+     * Frames per second of a video from two of its frames' presentation times; 25 when they do not
+     * tell (one frame, or equal times).
+     */
+    static double frameRate(StylizedFrame earlier, StylizedFrame later) {
+        long span = later.getPtsMicros() - earlier.getPtsMicros();
+        return span > 0 ? (later.getSeq() - earlier.getSeq()) * 1e6 / span : 25;
     }
 
     public static ai.cove.schemas.AudioPacket audio(ConsumerRecord<byte[], byte[]> r) {

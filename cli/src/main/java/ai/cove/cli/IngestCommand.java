@@ -86,7 +86,8 @@ public final class IngestCommand implements Callable<Integer> {
             FrameSize size = FrameSize.parse(generate.substring(0, Math.max(0, last)));
             int count = Integer.parseInt(generate.substring(last + 1));
             // a generated clip is "captured" at the rate it is sent: its presentation times follow a numeric --rate
-            double rateOr25 = framesPerSecond(25.0) > 0 ? framesPerSecond(25.0) : 25.0;
+            double fps = framesPerSecond(25.0);
+            double rateOr25 = fps > 0 ? fps : 25.0;
             return VideoSource.of(SampleClip.generate(size.width(), size.height(), count, seed + index), rateOr25);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--generate takes WxHxN such as 320x180x60, got " + generate, e);
@@ -150,10 +151,6 @@ public final class IngestCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static long frameEndMicros(long seq, double fps) {
-        return Math.round((seq + 1) * 1e6 / fps);
-    }
-
     /**
      * The audio of the one video being ingested, sent beside its frames. A file's packets (read up
      * front, copied as they are): before frame s, every packet that starts before frame s ends, each
@@ -175,7 +172,7 @@ public final class IngestCommand implements Callable<Integer> {
         }
 
         /** A file's packets starting before {@code endMicros}, skipping those before {@code fromMicros} (> 0). */
-        void sendUntil(long endMicros, double fromMicros) {
+        void sendUntil(long endMicros, long fromMicros) {
             if (track == null) {
                 return;
             }
@@ -234,7 +231,8 @@ public final class IngestCommand implements Callable<Integer> {
                     }
                     VideoSource src = sources.get(v);
                     if (audio != null) {
-                        audio.sendUntil(frameEndMicros(fromFrame + i, src.frameRate()), fromFrame * 1e6 / src.frameRate());
+                        audio.sendUntil(FrameTopics.ptsMicros(fromFrame + i + 1, src.frameRate()),
+                                FrameTopics.ptsMicros(fromFrame, src.frameRate()));
                     }
                     // a live source is not read ahead at the last frame asked for: the next may never come
                     boolean lastAskedFor = maxFrames > 0 && i + 1 >= maxFrames;

@@ -3,7 +3,6 @@ package ai.cove.cli;
 import ai.cove.engine.RgbImage;
 import ai.cove.engine.VideoWriter;
 import ai.cove.engine.av.AudioDecoder;
-import ai.cove.engine.av.AudioTrack;
 import ai.cove.job.JobConfig;
 import ai.cove.job.KafkaClients;
 import ai.cove.schemas.AudioPacket;
@@ -100,6 +99,7 @@ final class LiveExport {
                 }
             }
             if (first != null && recorder == null) {
+                rate = fps != null ? fps : 25;
                 start(first, audio); // a one-frame video
                 write(first, audio);
             }
@@ -123,8 +123,7 @@ final class LiveExport {
                 first = first == null || f.getSeq() < first.getSeq() ? f : first;
                 return;
             }
-            long span = f.getPtsMicros() - first.getPtsMicros();
-            rate = fps != null ? fps : span > 0 ? (f.getSeq() - first.getSeq()) * 1e6 / span : 25;
+            rate = fps != null ? fps : FrameTopics.frameRate(first, f);
             start(first, audio);
             write(first, audio);
         }
@@ -132,14 +131,13 @@ final class LiveExport {
     }
 
     private void start(StylizedFrame f, KafkaConsumer<byte[], byte[]> audio) throws FrameRecorder.Exception {
-        rate = rate > 0 ? rate : fps != null ? fps : 25;
         origin = f.getPtsMicros();
         nextSeq = f.getSeq();
         awaitSound(audio, origin);
         Map.Entry<Long, AudioPacket> a = sound.firstEntry();
         audioChannels = a == null ? 0 : a.getValue().getChannels();
         if (a != null) {
-            decoder = new AudioDecoder(FrameTopics.audioTrack(List.of(a.getValue())).format());
+            decoder = new AudioDecoder(FrameTopics.audioFormat(a.getValue()));
         }
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(target, RgbImage.roundUp(f.getWidth(), 2),
                 RgbImage.roundUp(f.getHeight(), 2), audioChannels);
@@ -229,8 +227,7 @@ final class LiveExport {
     private void recordSound(long untilMicros) throws FrameRecorder.Exception {
         while (!sound.isEmpty() && sound.firstKey() < untilMicros) {
             AudioPacket p = sound.pollFirstEntry().getValue();
-            AudioTrack.AudioPacket packet = FrameTopics.audioTrack(List.of(p)).packets().get(0);
-            for (AudioDecoder.Samples s : decoder.decode(packet)) {
+            for (AudioDecoder.Samples s : decoder.decode(FrameTopics.audioPacket(p))) {
                 if (p.getPtsMicros() + p.getDurationMicros() > origin) {
                     recorder.recordSamples(s.sampleRate(), s.channels(), s.planes());
                 }

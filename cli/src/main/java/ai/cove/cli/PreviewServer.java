@@ -265,12 +265,15 @@ final class PreviewServer implements AutoCloseable {
         Map<String, String> form = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         String video = form.get("video");
         String style = form.getOrDefault("style", "");
-        if (video == null || (!style.isEmpty() && !Bundles.available().contains(style))) {
-            send(ex, 400, "text/plain", ("need a video and a known style, got " + form).getBytes(StandardCharsets.UTF_8));
+        if (video == null) {
+            send(ex, 400, "text/plain", ("need a video, got " + form).getBytes(StandardCharsets.UTF_8));
             return;
         }
         try {
             RestyleCommand.send(config, video, style.isEmpty() ? null : style);
+        } catch (IllegalArgumentException unknownStyle) {
+            send(ex, 400, "text/plain", unknownStyle.getMessage().getBytes(StandardCharsets.UTF_8));
+            return;
         } catch (Exception e) {
             LOG.warn("style change for {} failed: {}", video, e.getMessage());
             send(ex, 502, "text/plain", ("could not write the style change: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));

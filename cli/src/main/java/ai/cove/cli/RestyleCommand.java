@@ -32,9 +32,6 @@ public final class RestyleCommand implements Callable<Integer> {
         if ((style == null) == !clear) {
             throw new IllegalArgumentException("give exactly one of --style and --clear");
         }
-        if (style != null && !Bundles.available().contains(style)) {
-            throw new IllegalArgumentException("unknown style " + style + "; the bundles in models/ are " + Bundles.available());
-        }
         JobConfig c = kafka.load();
         send(c, videoId, style);
         System.out.printf("%s: style %s from its next frames on (topic %s)%n", videoId, style == null ? "cleared" : style,
@@ -42,8 +39,14 @@ public final class RestyleCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Writes one StyleChange (null style: clear) to the control topic, creating the topic if it may. */
+    /**
+     * Writes one StyleChange (null style: clear) to the control topic, creating the topic if it may;
+     * a style that is not a bundle in models/ fails here instead of as a dead letter in the job.
+     */
     static void send(JobConfig c, String videoId, String style) throws Exception {
+        if (style != null && !Bundles.available().contains(style)) {
+            throw new IllegalArgumentException("unknown style " + style + "; the bundles in models/ are " + Bundles.available());
+        }
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 1, c.controlTopic());
         KafkaAccess.require(Role.CONTROL, c);
         try (KafkaProducer<byte[], byte[]> producer = FrameTopics.producer(c.bootstrap(), c.kafkaProperties())) {

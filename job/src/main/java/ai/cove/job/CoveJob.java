@@ -49,13 +49,14 @@ public final class CoveJob {
         KafkaSource<RawRecord> source = sourceBuilder.build();
         DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-frames")
                 .uid("kafka-frames");
+        Set<String> styles = knownStyles(c.style());
         SingleOutputStreamOperator<FrameEvent> frames = raw
-                .process(new DecodeFunction(c.limits(), knownStyles(c.style())))
+                .process(new DecodeFunction(c.limits(), styles))
                 .returns(TypeInformation.of(FrameEvent.class)).name("decode").uid("decode");
         // runtime style changes reach a live job; an archive replay (bounded) keeps the frames' own styles
         SingleOutputStreamOperator<FrameEvent> restyled = c.bounded() ? frames
                 : frames.connect(control(env, c).broadcast(StyleOverrides.STATE))
-                .process(new StyleOverrides(knownStyles(c.style())))
+                .process(new StyleOverrides(styles))
                 .returns(TypeInformation.of(FrameEvent.class)).name("style-overrides").uid("style-overrides");
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(restyled)
                 .keyBy(f -> f.videoId)
