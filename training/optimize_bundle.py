@@ -18,6 +18,8 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 --mask-bias B    add B to the mask sub-network's output logit, M = sigmoid(logit + B): a point on the
                  stability / sharpness trade-off (B < 0 keeps more of the current frame), chosen per
                  style on selection clips with training.select_snapshot.
+--mask-gain K    scale the mask's output logit by K before the bias, M = sigmoid(K * logit + B): K > 1
+                 pushes M toward 0 or 1, so fewer pixels average two different paintings of a stroke.
 --dis-downscale N  in place, DIS bundles: DIS runs on frames shrunk N times (N divides the feature
                  stride; the r1/2(D) bundles use 2: same stability, ~4x cheaper DIS).
 --dis-tuning L I in place, DIS bundles: DIS computes down to pyramid level L (MEDIUM: 1) with I
@@ -114,17 +116,20 @@ def set_dis_tuning(bundle_dir: str, finest_scale: int, refinement_iterations: in
 
 
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
-                     mask_bias: float = 0.0) -> str:
+                     mask_bias: float = 0.0, mask_gain: float = 1.0) -> str:
     os.makedirs(dst, exist_ok=True)
     net = export.load_bundle(src)
-    if mask_bias:
+    mask_changed = mask_bias != 0.0 or mask_gain != 1.0
+    if mask_changed:
         with torch.no_grad():
-            net.mask.body[-1].bias += mask_bias
+            last = net.mask.body[-1]
+            last.weight *= mask_gain
+            last.bias.mul_(mask_gain).add_(mask_bias)
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
     for key, module in modules.items():
         if not (freeze or cat_pad or (channels_last and key in ("encoder", "decoder"))
-                or (mask_bias and key == "mask")):
+                or (mask_changed and key == "mask")):
             # unchanged files stay byte-identical, so cove eval can tell copies share a style network
             shutil.copyfile(os.path.join(src, key + ".pt"), os.path.join(dst, key + ".pt"))
             continue
@@ -137,6 +142,7 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
         torch.jit.save(torch.jit.freeze(scripted) if freeze else scripted, os.path.join(dst, key + ".pt"))
     steps = [s for s, on in (("torch.jit.freeze", freeze), ("channels-last encoder+decoder", channels_last),
                              ("reflection padding by concatenation", cat_pad),
+                             (f"mask output gain {mask_gain:g}", mask_gain != 1.0),
                              (f"mask output bias {mask_bias:+g}", mask_bias != 0.0)) if on]
     meta = export.read_meta(src)
     meta["name"] = os.path.basename(os.path.normpath(dst))
@@ -157,6 +163,7 @@ def main(argv=None):
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cat-pad", action="store_true")
     p.add_argument("--mask-bias", type=float, default=0.0)
+    p.add_argument("--mask-gain", type=float, default=1.0)
     p.add_argument("--dis-downscale", type=int, help="in place: DIS runs on frames shrunk by this factor")
     p.add_argument("--dis-tuning", type=int, nargs=2, metavar=("FINEST_SCALE", "ITERATIONS"),
                    help="in place: DIS's finest pyramid level and variational refinement iterations")
@@ -177,7 +184,8 @@ def main(argv=None):
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
-        done = copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad, args.mask_bias)
+        done = copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad, args.mask_bias,
+                                args.mask_gain)
         meta = export.read_meta(args.copy_to)
         meta["made_by"]["optimize_command"] = export.command_line("optimize_bundle", argv)
         export.write_meta(args.copy_to, meta)

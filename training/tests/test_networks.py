@@ -101,6 +101,23 @@ def test_bicubic_warp_moves_integer_shifts_exactly_and_keeps_more_detail_at_half
     assert round_trip_loss("bicubic") < 0.7 * round_trip_loss("bilinear")
 
 
+def test_lanczos3_warp_is_exact_at_integer_shifts_and_keeps_more_than_bicubic_at_half_pixels():
+    src = torch.rand(1, 4, 20, 24)
+    flow = torch.zeros(1, 2, 20, 24)
+    flow[:, 0], flow[:, 1] = 2.0, -1.0
+    assert torch.allclose(networks.warp(src, flow, "lanczos3")[..., 1:, :-2], src[..., :-1, 2:], atol=1e-5)
+    there, back = torch.zeros_like(flow), torch.zeros_like(flow)
+    there[:, 0], back[:, 0] = 0.5, -0.5
+    inner = (..., slice(4, -4), slice(4, -4))
+
+    def round_trip_loss(mode):
+        twice = networks.warp(networks.warp(src, there, mode), back, mode)
+        return float(((twice - src)[inner] ** 2).mean())
+    assert round_trip_loss("lanczos3") < 0.8 * round_trip_loss("bicubic")
+    scripted = torch.jit.script(networks.Warp("lanczos3"))  # ships as warp.pt like the others
+    assert torch.allclose(scripted(src, there), networks.warp(src, there, "lanczos3"), atol=1e-6)
+
+
 def test_warp_mode_is_checked():
     with pytest.raises(ValueError, match="warp mode"):
         networks.Warp("nearest")
@@ -126,3 +143,15 @@ def test_evidence_mask_sees_whether_the_flow_explains_the_images():
         "a flow that explains the motion must look like no motion at all"
     with pytest.raises(ValueError, match="mask evidence"):
         networks.mask_network(8, 8, 4, "depth")
+
+
+def test_resampling_diagnosis_keeps_everything_at_integer_shifts_and_loses_at_half_pixels():
+    from training import diagnose_resampling, export
+    torch.manual_seed(0)
+    arch = export.architecture_of((8, 16, 32), 1, 8, 8, split="r1/2(D)")
+    net = export.build_from_architecture(arch).eval()
+    image = torch.rand(1, 3, 96, 128)
+    assert diagnose_resampling.retained(net, image, (1.0, 0.0), "bilinear", after=(1,), border=8)[0] > 0.97
+    kept = {mode: diagnose_resampling.retained(net, image, (0.5, 0.5), mode, after=(4,), border=8)[0]
+            for mode in ("bilinear", "bicubic")}
+    assert kept["bilinear"] < kept["bicubic"] < 0.99
