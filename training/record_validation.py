@@ -10,6 +10,16 @@ sharpness and high-frequency energy ratios. With --table it prints the per-clip 
 docs/EVAL.md instead:
 
     python3 -m training.record_validation out/eval/results.csv --table
+
+With --precision it records a reduced-precision run beside a float32 run of the same clips
+("metrics" -> "precision" -> bfloat16): the relative change of the coherent output's e_stab and
+sharpness, which the engine's default precision (auto) reads: it runs the variant only when both
+are within 1% of float32 (ComputePrecision.java):
+
+    scripts/validate.sh out/val-fp32 candy-imagenet --precision float32
+    scripts/validate.sh out/val-bf16 candy-imagenet --precision bfloat16
+    python3 -m training.record_validation out/val-bf16/results.csv --precision bfloat16 \
+        --float32 out/val-fp32/results.csv --command "scripts/validate.sh ... (both commands)"
 """
 import argparse
 import csv
@@ -40,6 +50,7 @@ def summarise(rows):
             "e_stab_coherent": round(e("coherent"), 6),
             "e_stab_ratio": round(e("coherent") / e("per-frame"), 4),
             "sharpness_ratio": round(s("coherent") / s("per-frame"), 4),
+            "sharpness_coherent": round(s("coherent"), 6),
             "per_clip_e_stab_ratio": {c: round(float(m["coherent"]["e_stab"]) / float(m["per-frame"]["e_stab"]), 4)
                                       for c, m in sorted(complete.items())},
         }
@@ -50,6 +61,7 @@ def summarise(rows):
         hf = lambda mode: mean(float(m[mode].get("hf_energy") or "nan") for m in complete.values())
         if not math.isnan(hf("coherent")):
             out[style]["hf_energy_ratio"] = round(hf("coherent") / hf("per-frame"), 4)
+            out[style]["hf_energy_coherent"] = round(hf("coherent"), 6)
             out[style]["per_clip_hf_energy_ratio"] = {
                 c: round(float(m["coherent"]["hf_energy"]) / float(m["per-frame"]["hf_energy"]), 4)
                 for c, m in sorted(complete.items())}
@@ -57,6 +69,22 @@ def summarise(rows):
         if not math.isnan(d("coherent")):  # measured with cove eval --style-net
             out[style]["style_distance"] = {"per_frame": round(d("per-frame"), 4), "coherent": round(d("coherent"), 4)}
     return out
+
+
+def precision_check(float32, reduced):
+    """What a reduced precision changed against float32 on the same clips: coherent e_stab,
+    sharpness and (when measured) high-frequency energy, each as a relative change."""
+    if float32["clips"] != reduced["clips"]:
+        raise SystemExit(f"the runs cover different clips: {float32['clips']} vs {reduced['clips']}")
+    keys = ["e_stab_coherent", "sharpness_coherent", "hf_energy_coherent", "e_stab_ratio"]
+    check = {"clips": reduced["clips"]}
+    for name, run in (("float32", float32), ("reduced", reduced)):
+        check[name] = {k: run[k] for k in keys if k in run}
+    for key, change in (("e_stab_coherent", "e_stab_change"), ("sharpness_coherent", "sharpness_change"),
+                        ("hf_energy_coherent", "hf_energy_change")):
+        if key in float32 and key in reduced:
+            check[change] = round(reduced[key] / float32[key] - 1, 4)
+    return check
 
 
 def per_clip_table(summary, clips):
@@ -75,7 +103,12 @@ def main(argv=None):
     p.add_argument("--models", default="models", help="folder holding the bundles named in the CSV")
     p.add_argument("--command", help="the cove eval command that produced the CSV (required unless --table)")
     p.add_argument("--table", action="store_true", help="print the per-clip table (docs/EVAL.md) instead of recording")
+    p.add_argument("--precision", choices=["bfloat16", "float16"],
+                   help="the results are a run at this precision: record it against --float32's run")
+    p.add_argument("--float32", help="results.csv of the float32 run of the same clips (with --precision)")
     args = p.parse_args(argv)
+    if bool(args.precision) != bool(args.float32):
+        p.error("--precision and --float32 go together")
     with open(args.results) as f:
         rows = list(csv.DictReader(f))
     summary = summarise(rows)
@@ -86,14 +119,27 @@ def main(argv=None):
         return
     if not args.command:
         raise SystemExit("--command is required: the cove eval command that produced the CSV")
+    float32 = None
+    if args.float32:
+        with open(args.float32) as f:
+            float32 = summarise(list(csv.DictReader(f)))
     for style, validation in summary.items():
         bundle = os.path.join(args.models, style)
         if not os.path.exists(os.path.join(bundle, "bundle.json")):
             raise SystemExit(f"no bundle {bundle}/bundle.json for style {style!r} in {args.results}")
         meta = export.read_meta(bundle)
-        meta.setdefault("metrics", {})["validation"] = {"command": args.command, **validation}
+        metrics = meta.setdefault("metrics", {})
+        if float32 is None:
+            metrics["validation"] = {"command": args.command, **validation}
+            print(f"{style}: e_stab ratio {validation['e_stab_ratio']}, sharpness ratio {validation['sharpness_ratio']}")
+        else:
+            if style not in float32:
+                raise SystemExit(f"{args.float32} has no float32 run of {style!r}")
+            check = precision_check(float32[style], validation)
+            metrics.setdefault("precision", {})[args.precision] = {"command": args.command, **check}
+            print(f"{style}: {args.precision} vs float32: e_stab {check['e_stab_change']:+.2%}, "
+                  f"sharpness {check['sharpness_change']:+.2%}")
         export.write_meta(bundle, meta)
-        print(f"{style}: e_stab ratio {validation['e_stab_ratio']}, sharpness ratio {validation['sharpness_ratio']}")
 
 
 if __name__ == "__main__":

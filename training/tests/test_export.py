@@ -68,6 +68,7 @@ def test_cat_pad_is_bit_identical_and_mask_bias_shifts_the_logit(tmp_path):
     a = small_bundle(tmp_path)
     optimize_bundle.main([str(a), "--copy-to", str(tmp_path / "pad"), "--cat-pad"])
     optimize_bundle.main([str(a), "--copy-to", str(tmp_path / "bias"), "--mask-bias", "-1.5"])
+    optimize_bundle.main([str(a), "--copy-to", str(tmp_path / "gain"), "--mask-gain", "3", "--mask-bias", "0.5"])
     x = torch.rand(1, 3, 32, 48)
     with torch.no_grad():
         f = torch.jit.load(str(a / "encoder.pt"))(x)
@@ -76,6 +77,8 @@ def test_cat_pad_is_bit_identical_and_mask_bias_shifts_the_logit(tmp_path):
         m = torch.jit.load(str(a / "mask.pt"))(f, g)
         shifted = torch.jit.load(str(tmp_path / "bias" / "mask.pt"))(f, g)
         assert torch.allclose(shifted, torch.sigmoid(torch.logit(m) - 1.5), atol=1e-5)
+        sharper = torch.jit.load(str(tmp_path / "gain" / "mask.pt"))(f, g)
+        assert torch.allclose(sharper, torch.sigmoid(3 * torch.logit(m) + 0.5), atol=1e-4)
     assert "mask output bias -1.5" in export.read_meta(str(tmp_path / "bias"))["made_by"]["optimized"]
     for key in ("encoder", "decoder", "flow"):  # untouched files stay byte-identical (cove eval reuse)
         assert (a / f"{key}.pt").read_bytes() == (tmp_path / "bias" / f"{key}.pt").read_bytes()
@@ -179,3 +182,22 @@ def test_evidence_mask_and_bicubic_warp_survive_export(tmp_path):
         assert torch.allclose(mask(f1, f0, x0, x1, flow), net.mask(f1, f0, x0, x1, flow), atol=1e-6)
         variant = torch.jit.load(str(tmp_path / meta["variants"]["bfloat16"]["mask"]))
         assert (variant(f1, f0, x0, x1, flow) - net.mask(f1, f0, x0, x1, flow)).abs().max() < 0.05
+
+
+def test_record_validation_records_a_reduced_precision_beside_float32(tmp_path):
+    import json
+    from training import record_validation
+    a = small_bundle(tmp_path)
+    header = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs,hf_energy\n"
+    fp32, bf16 = tmp_path / "fp32.csv", tmp_path / "bf16.csv"
+    fp32.write_text(header + "c1,a,per-frame,0.004,0.30,1,1,4,10\nc1,a,coherent,0.002,0.30,1,1,4,8\n")
+    bf16.write_text(header + "c1,a,per-frame,0.004,0.30,1,1,4,10\nc1,a,coherent,0.00202,0.297,1,1,4,8\n")
+    record_validation.main([str(bf16), "--models", str(tmp_path), "--command", "x", "--precision", "bfloat16",
+                            "--float32", str(fp32)])
+    meta = json.loads((a / "bundle.json").read_text())
+    check = meta["metrics"]["precision"]["bfloat16"]
+    assert check["e_stab_change"] == 0.01 and check["sharpness_change"] == -0.01 and check["hf_energy_change"] == 0.0
+    assert check["float32"]["e_stab_coherent"] == 0.002 and check["command"] == "x"
+    assert "validation" not in meta["metrics"]  # the float32 validation is recorded on its own
+    with pytest.raises(SystemExit):
+        record_validation.main([str(bf16), "--models", str(tmp_path), "--command", "x", "--precision", "bfloat16"])

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -155,3 +157,21 @@ def test_resampling_diagnosis_keeps_everything_at_integer_shifts_and_loses_at_ha
     kept = {mode: diagnose_resampling.retained(net, image, (0.5, 0.5), mode, after=(4,), border=8)[0]
             for mode in ("bilinear", "bicubic")}
     assert kept["bilinear"] < kept["bicubic"] < 0.99
+
+
+def test_join_shots_writes_frames_and_the_cut_positions(tmp_path):
+    import cv2
+    import numpy as np
+    from training import join_shots
+    for name, value in (("a", 40), ("b", 200)):
+        os.makedirs(tmp_path / name)
+        for i in range(3):
+            cv2.imwrite(str(tmp_path / name / f"{i}.png"), np.full((20, 30, 3), value + i, np.uint8))
+    join_shots.main([str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "j"),
+                     "--frames-per-shot", "5", "--size", "16x8"])
+    assert (tmp_path / "j" / "cuts.txt").read_text() == "5\n"
+    frames = sorted(os.listdir(tmp_path / "j" / "frames"))
+    assert len(frames) == 10
+    # the 3-frame shot ping-pongs: 0 1 2 1 0
+    levels = [int(cv2.imread(str(tmp_path / "j" / "frames" / f))[0, 0, 0]) for f in frames]
+    assert levels == [40, 41, 42, 41, 40, 200, 201, 202, 201, 200]

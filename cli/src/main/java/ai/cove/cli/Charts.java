@@ -35,6 +35,17 @@ final class Charts {
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 450);
     }
 
+    /** One point per (x, y) pair. */
+    static void scatter(Path png, String title, String xLabel, String yLabel, double[] xs, double[] ys) throws IOException {
+        XYSeries s = new XYSeries("frame pairs", false);
+        for (int i = 0; i < xs.length; i++) {
+            s.add(xs[i], ys[i]);
+        }
+        JFreeChart chart = ChartFactory.createScatterPlot(title, xLabel, yLabel, new XYSeriesCollection(s),
+                PlotOrientation.VERTICAL, false, false, false);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 700, 500);
+    }
+
     /** Distribution of values (the paper's Fig. 5 right: per-pair improvement). */
     static void histogram(Path png, String title, String xLabel, Map<String, double[]> series) throws IOException {
         HistogramDataset data = new HistogramDataset();

@@ -3,6 +3,7 @@ package ai.cove.cli;
 import ai.cove.engine.BundleSpec;
 import ai.cove.engine.Bundles;
 import ai.cove.engine.ComputePrecision;
+import ai.cove.engine.DriftControl;
 import ai.cove.engine.Devices;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.ImageOps;
@@ -17,6 +18,7 @@ import ai.cove.engine.eval.EvalReport;
 import ai.cove.engine.eval.EvalRow;
 import ai.cove.engine.eval.EvalRow.Method;
 import ai.cove.engine.eval.GroundTruth;
+import ai.cove.engine.eval.LiveStability;
 import ai.cove.engine.eval.ResultsCsv;
 import ai.cove.engine.eval.StyleDistance;
 import ai.cove.engine.eval.Sharpness;
@@ -74,6 +76,14 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     PrecisionOption precision;
 
+    @Mixin
+    DriftOptions drift;
+
+    @Option(names = "--compare-drift-control", description = "also run coherent mode without drift control (no "
+            + "scene-cut restarts, no refresh); with a clip folder's cuts.txt (training.join_shots) the table gives "
+            + "e_stab on the pairs after each cut, and sharpness_*.png the sharpness of every frame")
+    boolean compareDriftControl;
+
     @Option(names = "--device", defaultValue = "auto")
     String device;
 
@@ -90,6 +100,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--styles-dir", description = "folder with <style>.jpg, the style image of each bundle "
             + "(bundle.json \"style\"), for --style-net")
     Path stylesDir;
+
+    /** Per clip, the frames where a new shot starts (a clip folder's cuts.txt; empty without one). */
+    private final Map<String, int[]> cuts = new LinkedHashMap<>();
+
+    /** Pairs from the one across a cut on that {@link #cutSection} averages: the cut and what follows it. */
+    static final int PAIRS_AFTER_CUT = 4;
 
     @Override
     public Integer call() throws Exception {
@@ -116,8 +132,9 @@ public final class EvalCommand implements Callable<Integer> {
                 truths.put(name, GroundTruth.of(clip, frames, flowCache, bar::step));
             }
             inputs.put(name, frames);
+            cuts.put(name, readCuts(clip, frames.size()));
             rows.add(new EvalRow(name, "-", Method.INPUT, truths.get(name).pairErrors(frames), meanSharpness(frames),
-                    0, 0, Double.NaN, meanHfEnergy(frames), List.of()));
+                    0, 0, Double.NaN, meanHfEnergy(frames), new double[0], List.of()));
         }
         // Per-frame output depends on the encoder and decoder only: bundles that share those files (a
         // run's snapshots, mask variants of one style network) reuse it instead of stylizing again.
@@ -132,10 +149,14 @@ public final class EvalCommand implements Callable<Integer> {
                             Stylizer.builder(bundle, Mode.PER_FRAME), Method.PER_FRAME, e.getKey(), e.getValue(),
                             truths.get(e.getKey()), distance));
                     rows.add(pf.as(spec.name()));
-                    rows.add(run(Stylizer.builder(bundle, Mode.COHERENT), Method.COHERENT, e.getKey(),
-                            e.getValue(), truths.get(e.getKey()), distance));
+                    rows.add(run(Stylizer.builder(bundle, Mode.COHERENT).driftControl(drift.control()), Method.COHERENT,
+                            e.getKey(), e.getValue(), truths.get(e.getKey()), distance));
+                    if (compareDriftControl) {
+                        rows.add(run(Stylizer.builder(bundle, Mode.COHERENT).driftControl(DriftControl.OFF),
+                                Method.NO_DRIFT_CONTROL, e.getKey(), e.getValue(), truths.get(e.getKey()), distance));
+                    }
                     for (Method m : constant) {
-                        Stylizer.Builder builder = Stylizer.builder(bundle, Mode.COHERENT)
+                        Stylizer.Builder builder = Stylizer.builder(bundle, Mode.COHERENT).driftControl(drift.control())
                                 .replace(ModelBundle.Module.MASK, in -> constantMask(in.get(0), m.constantMask()));
                         rows.add(run(builder, m, e.getKey(), e.getValue(), truths.get(e.getKey()), distance));
                     }
@@ -143,8 +164,11 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         writeReport(rows, truths);
+        if (compareDriftControl) {
+            writeDriftReport(rows);
+        }
         System.out.println(Files.readString(out.resolve("table.md")));
-        System.out.println("wrote " + out.toAbsolutePath() + " (table.md, results.csv, estab_*.png, improvement.png, crops_*.png)");
+        System.out.println("wrote " + out.toAbsolutePath() + " (table.md, results.csv, estab_*.png, improvement.png, live_stability.png, crops_*.png)");
         return 0;
     }
 
@@ -171,18 +195,20 @@ public final class EvalCommand implements Callable<Integer> {
     private EvalRow run(Stylizer.Builder builder, Method method, String clip, List<RgbImage> frames, GroundTruth truth,
                         StyleDistance distance) {
         List<RgbImage> outputs = new ArrayList<>();
+        double[] warpErrors = new double[frames.size()];
         StreamRun.Totals t;
         try (Stylizer s = builder.build();
              ProgressBar bar = bar(s.spec().name() + " " + method.label() + " " + clip, frames.size())) {
             s.step(null, frames.get(0)); // warm-up, not timed
             t = StreamRun.all(s, frames, r -> {
+                warpErrors[outputs.size()] = r.warpError();
                 outputs.add(r.image());
                 bar.step();
             });
         }
         return new EvalRow(clip, builder.spec().name(), method, truth.pairErrors(outputs), meanSharpness(outputs),
                 t.modelFps(), t.wallFps(), distance == null ? Double.NaN : distance.mean(outputs),
-                meanHfEnergy(outputs), outputs);
+                meanHfEnergy(outputs), warpErrors, outputs);
     }
 
     /** The style distance of a bundle's style, or null without --style-net. */
@@ -198,6 +224,76 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no style image " + image + " for bundle " + spec.name());
         }
         return StyleDistance.load(styleNet, ImageCodec.read(image), maxWidth, dev);
+    }
+
+    /** cuts.txt of a clip folder: one frame index per line where a new shot starts, those below n. */
+    static int[] readCuts(Path clip, int n) throws IOException {
+        Path file = clip.resolve("cuts.txt");
+        if (!Files.isRegularFile(file)) {
+            return new int[0];
+        }
+        return Files.readAllLines(file).stream().map(String::trim).filter(l -> !l.isEmpty())
+                .mapToInt(Integer::parseInt).filter(c -> c > 0 && c < n).toArray();
+    }
+
+    /**
+     * Drift control against none: e_stab on the pairs across each cut and the {@link #PAIRS_AFTER_CUT}
+     * - 1 after it, and elsewhere, appended to table.md; sharpness and high-frequency energy of every
+     * frame as sharpness_*.png and texture_*.png.
+     */
+    private void writeDriftReport(List<EvalRow> rows) throws IOException {
+        StringBuilder md = new StringBuilder("\n| style | clip | method | e_stab, pairs after cuts | e_stab, other pairs "
+                + "| sharpness, first / last quarter | hf energy, first / last quarter |\n|---|---|---|---|---|---|---|\n");
+        EvalReport report = new EvalReport(rows);
+        for (EvalRow pf : rows) {
+            if (!pf.method().equals(Method.PER_FRAME)) {
+                continue;
+            }
+            Map<String, double[]> sharpness = new LinkedHashMap<>();
+            Map<String, double[]> texture = new LinkedHashMap<>();
+            for (Method m : List.of(Method.PER_FRAME, Method.COHERENT, Method.NO_DRIFT_CONTROL)) {
+                EvalRow r = report.find(pf.clip(), pf.style(), m);
+                double[] s = r.outputs().stream().mapToDouble(Sharpness::index).toArray();
+                double[] t = r.outputs().stream().mapToDouble(Sharpness::laplacianVariance).toArray();
+                sharpness.put(m.label(), s);
+                texture.put(m.label(), t);
+                double[] split = cutSection(r.pairErrors(), cuts.getOrDefault(pf.clip(), new int[0]));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.5f | %.5f | %.4f / %.4f | %.0f / %.0f |%n",
+                        pf.style(), pf.clip(), m.label(), split[0], split[1], quarter(s, true), quarter(s, false),
+                        quarter(t, true), quarter(t, false)));
+            }
+            String name = pf.clip() + "_" + pf.style() + ".png";
+            Charts.lines(out.resolve("sharpness_" + name), "sharpness per frame: " + pf.clip() + ", " + pf.style(),
+                    "sharpness index", sharpness);
+            Charts.lines(out.resolve("texture_" + name), "high-frequency energy per frame: " + pf.clip() + ", "
+                    + pf.style(), "variance of the Laplacian", texture);
+        }
+        Files.writeString(out.resolve("table.md"), md.toString(), java.nio.file.StandardOpenOption.APPEND);
+        System.out.print(md);
+    }
+
+    /** Mean e_stab of the pairs within {@link #PAIRS_AFTER_CUT} of a cut (NaN without cuts), and of the rest. */
+    static double[] cutSection(double[] pairErrors, int[] cutFrames) {
+        boolean[] near = new boolean[pairErrors.length];
+        for (int c : cutFrames) {
+            for (int p = c - 1; p < c - 1 + PAIRS_AFTER_CUT && p < near.length; p++) {
+                near[Math.max(p, 0)] = true; // pair p joins frames p and p + 1
+            }
+        }
+        double[] sum = new double[2];
+        int[] n = new int[2];
+        for (int p = 0; p < pairErrors.length; p++) {
+            int k = near[p] ? 0 : 1;
+            sum[k] += pairErrors[p];
+            n[k]++;
+        }
+        return new double[] {n[0] == 0 ? Double.NaN : sum[0] / n[0], n[1] == 0 ? Double.NaN : sum[1] / n[1]};
+    }
+
+    /** Mean of the first (or last) quarter of the values: flat over the clip when they agree. */
+    private static double quarter(double[] v, boolean first) {
+        int q = Math.max(1, v.length / 4);
+        return java.util.Arrays.stream(v, first ? 0 : v.length - q, first ? q : v.length).average().orElse(Double.NaN);
     }
 
     private static double meanHfEnergy(List<RgbImage> frames) {
@@ -273,6 +369,12 @@ public final class EvalCommand implements Callable<Integer> {
                     "e_stab per frame pair: " + pf.clip() + ", " + pf.style(), "e_stab", lines);
             improvement.merge(pf.style(), EvalReport.improvement(pf, co), EvalCommand::concat);
             ImageCodec.write(out.resolve("crops_" + pf.clip() + "_" + pf.style() + ".png"), EvalReport.crops(pf, co));
+        }
+        LiveStability live = LiveStability.of(rows);
+        if (live.pairs() > 0) {
+            Charts.scatter(out.resolve("live_stability.png"), "live warping error vs e_stab (coherent frame pairs)",
+                    "live warping error (grey, feature resolution, the step's flow)", "e_stab (Eq. 8)",
+                    live.warpErrors(), live.estabs());
         }
         Charts.histogram(out.resolve("improvement.png"),
                 "per-pair improvement 1 - e_stab(coherent)/e_stab(per-frame)", "improvement", improvement);

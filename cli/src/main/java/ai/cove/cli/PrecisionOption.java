@@ -7,9 +7,10 @@ import picocli.CommandLine.Option;
 
 /** The --precision option of the commands that run a bundle directly. */
 final class PrecisionOption {
-    @Option(names = "--precision", defaultValue = "float32", converter = Converters.ComputePrecisionConverter.class,
-            description = "float32, or bfloat16 (~2x faster on AVX512_BF16/AMX CPUs, not deterministic) or float16 (GPU) "
-                    + "when the bundle has that variant (default: ${DEFAULT-VALUE})")
+    @Option(names = "--precision", defaultValue = "auto", converter = Converters.ComputePrecisionConverter.class,
+            description = "auto: bfloat16 on AVX512_BF16/AMX CPUs and float16 on GPUs where the bundle's validation "
+                    + "kept e_stab and sharpness within 1% of float32, else float32; or float32, bfloat16 (not "
+                    + "deterministic) or float16 when the bundle has that variant (default: ${DEFAULT-VALUE})")
     ComputePrecision precision;
 
     ComputePrecision resolve(Device device, BundleSpec bundle) {

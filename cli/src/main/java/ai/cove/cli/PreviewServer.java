@@ -60,6 +60,7 @@ final class PreviewServer implements AutoCloseable {
         volatile long stylizedSeq = -1;
         volatile String style;
         volatile Double meanMask;
+        volatile Double warpError;
         volatile long lagMillis = -1;
         volatile long framesOut;
         volatile long deadLetters;
@@ -146,6 +147,7 @@ final class PreviewServer implements AutoCloseable {
             v.stylizedSeq = f.getSeq();
             v.style = f.getStyle();
             v.meanMask = f.getMeanMask();
+            v.warpError = f.getWarpError();
             v.lagMillis = f.getIngestMillis() == null ? -1 : System.currentTimeMillis() - f.getIngestMillis();
         }
     }
@@ -197,6 +199,7 @@ final class PreviewServer implements AutoCloseable {
         m.put("frames_out", v.framesOut);
         m.put("dead_letters", v.deadLetters);
         m.put("mean_mask", v.meanMask);
+        m.put("warp_error", v.warpError);
         return m;
     }
 

@@ -74,6 +74,9 @@ public final class StylizeCommand implements Callable<Integer> {
     @Mixin
     PrecisionOption precision;
 
+    @Mixin
+    DriftOptions drift;
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -93,7 +96,7 @@ public final class StylizeCommand implements Callable<Integer> {
         StatePrecision carried = statePrecision;
         try (ModelBundle bundle = ModelBundle.load(spec, dev, precision.resolve(dev, spec));
              Stylizer stylizer = Stylizer.builder(bundle, m)
-                     .statePrecision(carried == null ? StatePrecision.FLOAT32 : carried).build();
+                     .statePrecision(carried == null ? StatePrecision.FLOAT32 : carried).driftControl(drift.control()).build();
              VideoSource source = VideoSource.open(input);
              ProgressBar bar = progressBar(source, m)) {
             VideoWriter writer = null;
@@ -162,6 +165,9 @@ public final class StylizeCommand implements Callable<Integer> {
         long stateBytes = -1;
         final Map<Long, Long> rssByFrame = new java.util.TreeMap<>();
         long maskCount;
+        double warpErrorSum;
+        long warpErrorCount;
+        long sceneCuts;
 
         void add(Stylizer.Result r, RgbImage frame) {
             frames++;
@@ -171,6 +177,13 @@ public final class StylizeCommand implements Callable<Integer> {
             if (r.net1()) {
                 maskSum += r.meanMask();
                 maskCount++;
+            }
+            if (r.sceneCut()) {
+                sceneCuts++;
+            }
+            if (!Double.isNaN(r.warpError())) {
+                warpErrorSum += r.warpError();
+                warpErrorCount++;
             }
             if (frames == 10 || frames % 100 == 0) {
                 rssByFrame.put(frames, ProcessMemory.rssBytes()); // native memory must stay flat after warm-up
@@ -191,6 +204,8 @@ public final class StylizeCommand implements Callable<Integer> {
             rep.put("fps_model", frames / (modelNanos / 1e9));
             rep.put("fps_total", frames / seconds);
             rep.put("mean_mask", maskCount > 0 ? maskSum / maskCount : null);
+            rep.put("mean_warp_error", warpErrorCount > 0 ? warpErrorSum / warpErrorCount : null);
+            rep.put("scene_cuts", sceneCuts);
             rep.put("state_bytes", stateBytes >= 0 ? stateBytes : null);
             rep.put("rss_bytes_start", rssStart);
             rep.put("rss_bytes_end", rssEnd);

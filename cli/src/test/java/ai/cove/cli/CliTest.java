@@ -64,6 +64,8 @@ class CliTest {
         assertThat(rep.get("frames").asInt()).isEqualTo(6);
         assertThat(rep.get("mode").asText()).isEqualTo("coherent");
         assertThat(rep.get("mean_mask").asDouble()).isBetween(0.0, 1.0);
+        assertThat(rep.get("mean_warp_error").isNumber()).isTrue();
+        assertThat(rep.get("mean_warp_error").asDouble()).isGreaterThanOrEqualTo(0.0);
         assertThat(new ObjectMapper().readTree(tmp.resolve("b.json").toFile()).get("mean_mask").isNull()).isTrue();
     }
 
@@ -107,6 +109,49 @@ class CliTest {
             assertThat(Files.size(out.resolve(png))).as(png).isGreaterThan(1000);
         }
         assertThat(Files.list(tmp.resolve("flow-cache/generated-93x61")).count()).isEqualTo(8); // 4 pairs x 2 flows
+    }
+
+    @Test
+    void evalComparesDriftControlOnAClipWithACutAndRelatesTheLiveWarpErrorToEStab() throws Exception {
+        Path shots = Files.createDirectories(tmp.resolve("shots/two-shots/frames"));
+        List<RgbImage> a = SampleClip.generate(96, 64, 4, 0);
+        List<RgbImage> b = SampleClip.generate(96, 64, 4, 5);
+        for (int i = 0; i < 8; i++) {
+            RgbImage f = i < 4 ? a.get(i) : inverted(b.get(i - 4)); // a hard cut to a different picture at frame 4
+            ImageCodec.write(shots.resolve(String.format("%05d.png", i)), f);
+        }
+        Files.writeString(shots.getParent().resolve("cuts.txt"), "4\n");
+        Path out = tmp.resolve("eval-drift");
+        assertThat(run("eval", "--clips", shots.getParent().toString(), "--styles", BUNDLE, "--max-frames", "8",
+                "--out", out.toString(), "--cache", tmp.resolve("flow-cache").toString(), "--compare-drift-control"))
+                .isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).anyMatch(l -> l.startsWith("two-shots,tiny,coherent-no-drift-control,"));
+        int column = List.of(csv.get(0).split(",")).indexOf("warp_error");
+        String coherent = csv.stream().filter(l -> l.startsWith("two-shots,tiny,coherent,")).findFirst().orElseThrow();
+        assertThat(Double.parseDouble(coherent.split(",")[column])).isFinite().isGreaterThanOrEqualTo(0);
+        assertThat(Files.readString(out.resolve("table.md"))).contains("e_stab, pairs after cuts", "coherent-no-drift-control",
+                "Live warping error vs e_stab");
+        for (String png : List.of("sharpness_two-shots_tiny.png", "texture_two-shots_tiny.png", "live_stability.png")) {
+            assertThat(Files.size(out.resolve(png))).as(png).isGreaterThan(1000);
+        }
+    }
+
+    @Test
+    void cutSectionSplitsThePairsNearACutFromTheRest() {
+        // pairs 0..7 join frames p, p+1; a cut at frame 4 touches pairs 3 (across it) to 6
+        double[] split = EvalCommand.cutSection(new double[] {1, 1, 1, 9, 5, 5, 5, 1}, new int[] {4});
+        assertThat(split[0]).isEqualTo(6.0);
+        assertThat(split[1]).isEqualTo(1.0);
+        assertThat(EvalCommand.cutSection(new double[] {2, 2}, new int[0])[0]).isNaN();
+    }
+
+    private static RgbImage inverted(RgbImage image) {
+        byte[] rgb = image.rgb().clone();
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) (255 - (rgb[i] & 0xff));
+        }
+        return new RgbImage(image.width(), image.height(), rgb);
     }
 
     @Test

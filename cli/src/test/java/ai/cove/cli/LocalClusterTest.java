@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalClusterTest {
     private static final List<String> OPERATOR_METRICS = List.of("framesIn", "framesOut", "deadLetters",
-            "inferenceMillis_count", "meanMask", "stateBytes");
+            "inferenceMillis_count", "meanMask", "stateBytes", "warpError", "warpErrorMillionths_count");
 
     @TempDir
     static Path tmp;
@@ -70,6 +70,8 @@ class LocalClusterTest {
             assertThat(later.get("inferenceMillis_count")).isGreaterThan(first.get("inferenceMillis_count"));
             assertThat(later.get("stateBytes")).isPositive();
             assertThat(later.get("meanMask")).isBetween(0.0, 1.0);
+            assertThat(later.get("warpError")).isGreaterThanOrEqualTo(0.0);
+            assertThat(later.get("warpErrorMillionths_count")).isGreaterThan(first.get("warpErrorMillionths_count"));
             assertThat(later.get("deadLetters")).isZero();
             assertThat(scrape(cluster.metricsUrl(LocalCluster.JOBMANAGER))).contains("flink_jobmanager_job_numRestarts");
         } finally {

@@ -240,6 +240,7 @@ class StreamJobTest {
                 StylizedFrame b = got.get(v).get(i);
                 assertThat(b.getJpeg()).as("%s seq %d", v, b.getSeq()).isEqualTo(a.getJpeg());
                 assertThat(b.getMeanMask()).isEqualTo(a.getMeanMask());
+                assertThat(b.getWarpError()).isEqualTo(a.getWarpError());
             }
         }
     }

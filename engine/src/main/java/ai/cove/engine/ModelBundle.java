@@ -59,6 +59,9 @@ public final class ModelBundle implements AutoCloseable {
 
     /** Loads every module and checks its signature with a small forward pass; fails with what is wrong. */
     public static ModelBundle load(BundleSpec spec, Device device, ComputePrecision precision) {
+        if (precision == ComputePrecision.AUTO) {
+            throw new IllegalArgumentException("resolve precision auto with ComputePrecision.checkedFor before loading");
+        }
         ModelBundle bundle = new ModelBundle(spec, device, precision);
         try {
             for (Module m : Module.values()) {

@@ -7,9 +7,9 @@ import java.util.Arrays;
  * (cove bench prints where a coherent frame's model time goes from these).
  */
 public final class StageTimes {
-    /** The stages of Net0 and Net1, in the order a step runs them. */
+    /** The stages of Net0 and Net1, in the order a step runs them; STABILITY measures the live warping error. */
     public enum Stage {
-        ENCODER, FLOW, WARP, MASK, COMPOSE, DECODER;
+        ENCODER, FLOW, WARP, MASK, COMPOSE, DECODER, STABILITY;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);

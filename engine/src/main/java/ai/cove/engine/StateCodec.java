@@ -36,6 +36,11 @@ public final class StateCodec {
                 out.writeByte(precision.ordinal());
                 out.write(precision == StatePrecision.FLOAT32 ? float32(s.composite()) : float16(s.composite()));
             }
+            // appended last: states written before it decode as "no thumbnail"
+            out.writeBoolean(s.outputGrey() != null);
+            if (s.outputGrey() != null) {
+                out.write(s.outputGrey());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,9 +49,10 @@ public final class StateCodec {
 
     /** What {@link #encode(StreamState, StatePrecision)} would produce, in bytes, without encoding. */
     public static long storedBytes(StreamState s, StatePrecision precision) {
-        long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1;
+        long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1 + 1;
         long composite = s.hasComposite() ? 1 + (long) s.composite().length * (precision == StatePrecision.FLOAT32 ? 4 : 2) : 0;
-        return header + s.previous().rgb().length + composite;
+        long grey = s.outputGrey() == null ? 0 : s.outputGrey().length;
+        return header + s.previous().rgb().length + composite + grey;
     }
 
     public static StreamState decode(byte[] data) {
@@ -78,7 +84,12 @@ public final class StateCodec {
                     }
                 }
             }
-            return new StreamState(frames, new RgbImage(w, h, rgb), c, fh, fw, composite);
+            byte[] grey = null;
+            if (in.available() > 0 && in.readBoolean()) {
+                grey = new byte[fh * fw];
+                in.readFully(grey);
+            }
+            return new StreamState(frames, new RgbImage(w, h, rgb), c, fh, fw, composite, grey);
         } catch (IOException | ArrayIndexOutOfBoundsException e) {
             throw new IllegalArgumentException("truncated cove stream state: " + e.getMessage(), e);
         }

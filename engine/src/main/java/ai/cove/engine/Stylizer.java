@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
 import java.nio.ByteBuffer;
@@ -34,8 +35,15 @@ public final class Stylizer implements AutoCloseable {
         NDArray apply(NDList inputs);
     }
 
-    /** The outcome of one step. {@code meanMask} is NaN when Net0 ran. */
-    public record Result(RgbImage image, StreamState state, boolean net1, double meanMask, StageTimes times) {
+    /**
+     * The outcome of one step. {@code meanMask} is NaN when Net0 ran. {@code warpError} is the live
+     * stability figure (NaN when Net0 ran): the mean squared difference, on pixels the flow can trace,
+     * between this output and the previous one warped by this step's flow W_t, both in grey at feature
+     * resolution; the online counterpart of e_stab (Eq. 8), at no extra flow cost. {@code sceneCut}:
+     * the flow traced too few pixels ({@link DriftControl}), so the step restarted with Net0.
+     */
+    public record Result(RgbImage image, StreamState state, boolean net1, double meanMask, double warpError,
+                         boolean sceneCut, StageTimes times) {
         /** Time inside the networks and the composition. */
         public long modelNanos() {
             return times.total();
@@ -49,16 +57,18 @@ public final class Stylizer implements AutoCloseable {
     private final Map<ModelBundle.Module, Stage> stages;
     /** Classical flow for bundles with flow_source dis (then the flow module is not used), else null. */
     private final DisFlow dis;
+    private final DriftControl drift;
     private final List<AutoCloseable> owned;
 
     private Stylizer(BundleSpec spec, Mode mode, StatePrecision statePrecision, NDManager base,
-                     Map<ModelBundle.Module, Stage> stages, DisFlow dis, List<AutoCloseable> owned) {
+                     Map<ModelBundle.Module, Stage> stages, DisFlow dis, DriftControl drift, List<AutoCloseable> owned) {
         this.spec = spec;
         this.mode = mode;
         this.statePrecision = statePrecision;
         this.base = base;
         this.stages = stages;
         this.dis = dis;
+        this.drift = drift;
         this.owned = owned;
     }
 
@@ -76,6 +86,7 @@ public final class Stylizer implements AutoCloseable {
         private final Mode mode;
         private final Map<ModelBundle.Module, Stage> overrides = new EnumMap<>(ModelBundle.Module.class);
         private StatePrecision statePrecision = StatePrecision.FLOAT32;
+        private DriftControl drift = DriftControl.DEFAULT;
 
         private Builder(ModelBundle bundle, Mode mode) {
             this.bundle = bundle;
@@ -100,6 +111,12 @@ public final class Stylizer implements AutoCloseable {
             return this;
         }
 
+        /** Scene-cut restarts and periodic refresh of the recurrence (default: {@link DriftControl#DEFAULT}). */
+        public Builder driftControl(DriftControl control) {
+            drift = control;
+            return this;
+        }
+
         public Stylizer build() {
             Map<ModelBundle.Module, Stage> stages = new EnumMap<>(ModelBundle.Module.class);
             List<AutoCloseable> owned = new ArrayList<>();
@@ -121,7 +138,7 @@ public final class Stylizer implements AutoCloseable {
                 stages.put(m, stage);
             }
             NDManager base = NDManager.newBaseManager(bundle.device());
-            return new Stylizer(bundle.spec(), mode, statePrecision, base, stages, dis, owned);
+            return new Stylizer(bundle.spec(), mode, statePrecision, base, stages, dis, drift, owned);
         }
     }
 
@@ -138,35 +155,104 @@ public final class Stylizer implements AutoCloseable {
         // Grad mode is per thread in libtorch and on in new threads.
         JniUtils.setGradMode(false);
         RgbImage padded = frame.padToMultiple(spec.sizeMultiple());
-        boolean net1 = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
+        boolean continues = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
         StageTimes times = new StageTimes();
         try (NDManager m = base.newSubManager()) {
             NDArray image = toTensor(m, padded);
             NDArray features = run(ModelBundle.Module.ENCODER, times, image);
+            Shape fs = features.getShape();
             NDArray composite = features;
             double meanMask = Double.NaN;
-            if (net1) {
+            boolean sceneCut = false;
+            Traced traced = null;
+            if (continues) {
                 RgbImage previous = state.previous().padToMultiple(spec.sizeMultiple());
-                NDArray previousComposite = m.create(state.composite(),
-                        new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
+                NDArray previousImage = toTensor(m, previous);
                 NDArray flow = flow(m, times, previous, padded, image);
-                NDArray warped = run(ModelBundle.Module.WARP, times, previousComposite, flow);
-                NDArray mask = spec.maskSeesImages()
-                        ? run(ModelBundle.Module.MASK, times, features, warped, toTensor(m, previous), image, flow)
-                        : run(ModelBundle.Module.MASK, times, features, warped);
-                long start = System.nanoTime();
-                composite = compose(features, warped, mask);
-                meanMask = mask.mean().getFloat();
-                times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
+                traced = traced(m, times, previousImage, image, flow, fs.get(2), fs.get(3));
+                sceneCut = drift.isCut(traced.share());
+                if (!sceneCut) {
+                    NDArray previousComposite = m.create(state.composite(),
+                            new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
+                    NDArray warped = run(ModelBundle.Module.WARP, times, previousComposite, flow);
+                    NDArray mask = spec.maskSeesImages()
+                            ? run(ModelBundle.Module.MASK, times, features, warped, previousImage, image, flow)
+                            : run(ModelBundle.Module.MASK, times, features, warped);
+                    long start = System.nanoTime();
+                    float scale = drift.maskScale(state.frames() + 1);
+                    mask = scale < 1f ? mask.mul(scale) : mask;
+                    composite = compose(features, warped, mask);
+                    meanMask = mask.mean().getFloat();
+                    times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
+                }
             }
+            boolean net1 = continues && !sceneCut;
             NDArray output = run(ModelBundle.Module.DECODER, times, composite);
             RgbImage stylized = toImage(output, frame.width(), frame.height());
-            Shape fs = composite.getShape();
+            long start = System.nanoTime();
+            NDArray outputGrey = mode == Mode.COHERENT ? greyAt(output, fs.get(2), fs.get(3)) : null;
+            double warpError = net1 && state.outputGrey() != null ? warpError(m, state, outputGrey, traced) : Double.NaN;
+            byte[] outputGreyBytes = outputGrey == null ? null : outputGrey.mul(255f).add(0.5f).floor()
+                    .toType(DataType.UINT8, false).toByteArray();
+            times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
             long frames = state == null ? 1 : state.frames() + 1;
             StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
-                    mode == Mode.COHERENT ? carried(composite) : null);
-            return new Result(stylized, next, net1, meanMask, times);
+                    mode == Mode.COHERENT ? carried(composite) : null, outputGreyBytes);
+            return new Result(stylized, next, net1, meanMask, warpError, sceneCut, times);
         }
+    }
+
+    /** Input differences above this (grey, 0-1) after warping mark a pixel the flow does not trace. */
+    static final float TRACEABLE_INPUT_DIFFERENCE = 0.05f;
+
+    /** The pixels of the feature grid the step's flow traces (1) or not (0), their share, and the flow. */
+    private record Traced(NDArray pixels, double share, NDArray flow) {
+    }
+
+    /**
+     * Where the flow explains the input: the previous frame warped by W_t matches the current one
+     * (grey, feature resolution) and p + W_t(p) lies inside the frame. Eq. 8's ground-truth occlusion
+     * replaced by what the estimated flow explains; a scene cut leaves few such pixels.
+     */
+    private Traced traced(NDManager m, StageTimes times, NDArray previousImage, NDArray image, NDArray flow,
+                          long h, long w) {
+        long start = System.nanoTime();
+        NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(greyAt(previousImage, h, w), flow));
+        NDArray pixels = warped.sub(greyAt(image, h, w)).abs().lt(TRACEABLE_INPUT_DIFFERENCE)
+                .logicalAnd(inside(m, flow, h, w)).toType(DataType.FLOAT32, false);
+        Traced t = new Traced(pixels, pixels.mean().getFloat(), flow);
+        times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
+        return t;
+    }
+
+    /**
+     * The live warping error: |O_t - warp(O_{t-1}, W_t)|^2 in grey at feature resolution, averaged over
+     * the traced pixels; NaN when the flow traces none.
+     */
+    private double warpError(NDManager m, StreamState state, NDArray outputGrey, Traced traced) {
+        Shape g = outputGrey.getShape();
+        NDArray previousOutput = m.create(ByteBuffer.wrap(state.outputGrey()), new Shape(1, 1, g.get(2), g.get(3)),
+                DataType.UINT8).toType(DataType.FLOAT32, false).div(255f);
+        NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(previousOutput, traced.flow()));
+        float n = traced.pixels().sum().getFloat();
+        if (n == 0f) {
+            return Double.NaN;
+        }
+        return outputGrey.sub(warped).square().mul(traced.pixels()).sum().getFloat() / n;
+    }
+
+    /** Where p + W(p) lies inside the h x w feature grid. */
+    private static NDArray inside(NDManager m, NDArray flow, long h, long w) {
+        NDArray x = m.arange(0f, (float) w).reshape(1, 1, 1, w).add(flow.get(":, 0:1"));
+        NDArray y = m.arange(0f, (float) h).reshape(1, 1, h, 1).add(flow.get(":, 1:2"));
+        return x.gte(0f).logicalAnd(x.lte(w - 1f)).logicalAnd(y.gte(0f)).logicalAnd(y.lte(h - 1f));
+    }
+
+    /** [1,3,H,W] RGB in [0,1] -> [1,1,h,w] grey (Rec. 601 luma), area-averaged to h x w. */
+    private static NDArray greyAt(NDArray rgb, long h, long w) {
+        NDArray grey = rgb.get(":, 0:1").mul(0.299f).add(rgb.get(":, 1:2").mul(0.587f)).add(rgb.get(":, 2:3").mul(0.114f));
+        long k = rgb.getShape().get(2) / h;
+        return k == 1 ? grey : Pool.avgPool2d(grey, new Shape(k, k), new Shape(k, k), new Shape(0, 0), false, true);
     }
 
     /** F^o as it is carried to the next frame: rounded in the tensor library, where it is cheap. */

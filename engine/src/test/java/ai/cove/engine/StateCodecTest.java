@@ -23,6 +23,21 @@ class StateCodecTest {
     }
 
     @Test
+    void thePreviousOutputsThumbnailRoundTripsAndOlderStatesDecodeWithoutIt() {
+        byte[] grey = {1, 2, 3, 4, 5, (byte) 250};
+        StreamState s = new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], grey);
+        assertThat(StateCodec.decode(StateCodec.encode(s, StatePrecision.FLOAT16)).outputGrey()).containsExactly(grey);
+        assertThat(StateCodec.storedBytes(s, StatePrecision.FLOAT16)).isEqualTo(StateCodec.encode(s, StatePrecision.FLOAT16).length);
+        // a state written before the thumbnail existed ends right after F^o
+        byte[] without = StateCodec.encode(new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12]), StatePrecision.FLOAT16);
+        StreamState older = StateCodec.decode(java.util.Arrays.copyOf(without, without.length - 1));
+        assertThat(older.outputGrey()).isNull();
+        assertThat(older.composite()).hasSize(12);
+        assertThatThrownBy(() -> new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], new byte[5]))
+                .hasMessageContaining("outputGrey holds 5 bytes, expected 2x3");
+    }
+
+    @Test
     void perFrameStateWithoutCompositeRoundTrips() {
         StreamState s = new StreamState(1, RgbImage.blank(2, 2), 8, 1, 1, null);
         assertThat(StateCodec.decode(StateCodec.encode(s, StatePrecision.FLOAT32)).hasComposite()).isFalse();

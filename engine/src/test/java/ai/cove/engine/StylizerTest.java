@@ -131,7 +131,7 @@ class StylizerTest {
             NDArray f = in.get(0);
             return f.getManager().ones(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)));
         };
-        try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT)
+        try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT).driftControl(DriftControl.OFF)
                 .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, maskOne).build()) {
             Stylizer.Result first = s.step(null, inputs.get(0));
             Stylizer.Result second = s.step(first.state(), inputs.get(1));
@@ -148,12 +148,118 @@ class StylizerTest {
     }
 
     @Test
+    void liveWarpErrorIsZeroForAHeldOutputAndGrowsWhenTheOutputChanges() {
+        Stylizer.Stage zeroFlow = in -> {
+            Shape s = in.get(1).getShape();
+            return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
+        };
+        java.util.function.Function<Float, Stylizer.Stage> mask = v -> in -> {
+            NDArray f = in.get(0);
+            return f.getManager().full(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)), v);
+        };
+        double[] held = new double[2];
+        double[] fresh = new double[2];
+        for (int k = 0; k < 2; k++) {
+            float m = k == 0 ? 1f : 0f;
+            try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT).driftControl(DriftControl.OFF)
+                    .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, mask.apply(m)).build()) {
+                Stylizer.Result first = s.step(null, inputs.get(0));
+                assertThat(first.warpError()).isNaN(); // Net0: nothing to compare with
+                Stylizer.Result second = s.step(first.state(), inputs.get(1));
+                (k == 0 ? held : fresh)[0] = second.warpError();
+                // the same frame again: every pixel traceable under zero flow
+                (k == 0 ? held : fresh)[1] = s.step(second.state(), inputs.get(1)).warpError();
+            }
+        }
+        // M = 1 and zero flow hold the output: only the thumbnail's 8-bit rounding remains
+        assertThat(held[0]).isLessThan(1e-5);
+        assertThat(held[1]).isLessThan(1e-5);
+        // M = 0 redraws each frame from its own features: a new input changes the output
+        assertThat(fresh[0]).isGreaterThan(100 * Math.max(held[0], 1e-7));
+        assertThat(fresh[1]).isLessThan(1e-5);
+    }
+
+    private static RgbImage inverted(RgbImage image) {
+        byte[] rgb = image.rgb().clone();
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) (255 - (rgb[i] & 0xff));
+        }
+        return new RgbImage(image.width(), image.height(), rgb);
+    }
+
+    @Test
+    void aSceneCutRestartsWithNet0UnlessDriftControlIsOff() {
+        RgbImage cut = inverted(inputs.get(0));
+        try (Stylizer controlled = Stylizer.create(bundle, Mode.COHERENT);
+             Stylizer plain = Stylizer.builder(bundle, Mode.COHERENT).driftControl(DriftControl.OFF).build();
+             Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME)) {
+            Stylizer.Result first = controlled.step(null, inputs.get(0));
+            Stylizer.Result within = controlled.step(first.state(), inputs.get(1));
+            assertThat(within.sceneCut()).isFalse();
+            assertThat(within.net1()).isTrue();
+            Stylizer.Result restarted = controlled.step(within.state(), cut);
+            assertThat(restarted.sceneCut()).isTrue();
+            assertThat(restarted.net1()).isFalse();
+            assertThat(restarted.meanMask()).isNaN();
+            assertThat(restarted.image()).isEqualTo(perFrame.step(null, cut).image()); // F^o = E(I_t): Net0
+            assertThat(controlled.step(restarted.state(), cut).net1()).isTrue(); // and the recurrence goes on
+
+            Stylizer.Result carried = plain.step(plain.step(plain.step(null, inputs.get(0)).state(), inputs.get(1)).state(), cut);
+            assertThat(carried.sceneCut()).isFalse();
+            assertThat(carried.net1()).isTrue();
+            assertThat(carried.image()).isNotEqualTo(restarted.image());
+        }
+    }
+
+    @Test
+    void refreshBlendsTheMaskDownAndEndsOnTheFramesOwnFeatures() {
+        Stylizer.Stage zeroFlow = in -> {
+            Shape s = in.get(1).getShape();
+            return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
+        };
+        Stylizer.Stage maskOne = in -> {
+            NDArray f = in.get(0);
+            return f.getManager().ones(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)));
+        };
+        try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT).driftControl(new DriftControl(0, 4, 2))
+                .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, maskOne).build();
+             Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME)) {
+            StreamState state = null;
+            List<Stylizer.Result> r = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Stylizer.Result next = s.step(state, inputs.get(i % inputs.size()));
+                r.add(next);
+                state = next.state();
+            }
+            assertThat(r.get(1).meanMask()).isEqualTo(1.0);
+            assertThat(r.get(2).meanMask()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(r.get(3).meanMask()).isEqualTo(0.0);
+            assertThat(r.get(3).image()).isEqualTo(perFrame.step(null, inputs.get(3 % inputs.size())).image());
+        }
+    }
+
+    @Test
+    void aRestoredStateWithoutTheThumbnailContinuesWithNet1() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState first = s.step(null, inputs.get(0)).state();
+            StreamState older = new StreamState(first.frames(), first.previous(), first.channels(), first.featureHeight(),
+                    first.featureWidth(), first.composite());
+            Stylizer.Result r = s.step(older, inputs.get(1));
+            assertThat(r.net1()).isTrue();
+            assertThat(r.warpError()).isNaN();
+            assertThat(s.step(r.state(), inputs.get(2)).warpError()).isNotNaN();
+        }
+    }
+
+    @Test
     void stageTimesAttributeEachStepToTheStagesThatRan() {
         try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
             Stylizer.Result net0 = s.step(null, inputs.get(0));
             Stylizer.Result net1 = s.step(net0.state(), inputs.get(1));
             for (StageTimes.Stage stage : StageTimes.Stage.values()) {
-                boolean net0Stage = stage == StageTimes.Stage.ENCODER || stage == StageTimes.Stage.DECODER;
+                // coherent Net0 also keeps its output's thumbnail for the next frame's warping error
+                boolean net0Stage = stage == StageTimes.Stage.ENCODER || stage == StageTimes.Stage.DECODER
+                        || stage == StageTimes.Stage.STABILITY;
                 assertThat(net0.times().nanos(stage)).as("Net0 " + stage).matches(ns -> net0Stage ? ns > 0 : ns == 0);
                 assertThat(net1.times().nanos(stage)).as("Net1 " + stage).isPositive();
             }
@@ -225,7 +331,7 @@ class StylizerTest {
         assertThatThrownBy(() -> ComputePrecision.FLOAT16.checkedFor(spec, Device.cpu()))
                 .hasMessageContaining("no float16 variant").hasMessageContaining("--add-variant float16");
         assertThatThrownBy(() -> ComputePrecision.parse("int8"))
-                .hasMessageContaining("use float32, bfloat16 or float16");
+                .hasMessageContaining("use auto, float32, bfloat16 or float16");
         assertThat(StatePrecision.parse("float16")).isEqualTo(StatePrecision.FLOAT16);
         assertThatThrownBy(() -> StatePrecision.parse("bfloat16")).hasMessageContaining("use float16 or float32");
     }

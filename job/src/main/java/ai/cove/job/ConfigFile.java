@@ -2,6 +2,7 @@ package ai.cove.job;
 
 import ai.cove.engine.Mode;
 import ai.cove.engine.ComputePrecision;
+import ai.cove.engine.DriftControl;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
 import ai.cove.operators.StreamLimits;
@@ -71,6 +72,13 @@ public final class ConfigFile {
                 .statePrecision(StatePrecision.parse(n.path("state_precision").asText(d.statePrecision().label())))
                 .computePrecision(ComputePrecision.parse(n.path("precision").asText(d.computePrecision().label())))
                 .stateBackend(StateBackend.parse(cp.path("state_backend").asText(d.stateBackend().label())))
+                .driftControl(driftControl(n.path("drift_control"), d.driftControl()))
                 .build();
+    }
+
+    /** drift_control: {cut_traced_share, refresh_every, refresh_frames}; absent fields keep the defaults. */
+    private static DriftControl driftControl(JsonNode n, DriftControl d) {
+        return new DriftControl(n.path("cut_traced_share").asDouble(d.cutTracedShare()),
+                n.path("refresh_every").asInt(d.refreshEvery()), n.path("refresh_frames").asInt(d.refreshFrames()));
     }
 }

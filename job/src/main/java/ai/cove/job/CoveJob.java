@@ -60,7 +60,8 @@ public final class CoveJob {
                 .returns(TypeInformation.of(FrameEvent.class)).name("style-overrides").uid("style-overrides");
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(restyled)
                 .keyBy(f -> f.videoId)
-                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision()))
+                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision(),
+                        c.driftControl()))
                 .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
                 .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));

@@ -2,6 +2,7 @@ package ai.cove.job;
 
 import ai.cove.engine.Bundles;
 import ai.cove.engine.ComputePrecision;
+import ai.cove.engine.DriftControl;
 import ai.cove.engine.Mode;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
@@ -17,13 +18,13 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                         String audioTopic, String controlTopic, String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
                         boolean bounded, StatePrecision statePrecision,
-                        ComputePrecision computePrecision, StateBackend stateBackend)
+                        ComputePrecision computePrecision, StateBackend stateBackend, DriftControl driftControl)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "audio", "control", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
-                StatePrecision.FLOAT16, ComputePrecision.FLOAT32, StateBackend.HASHMAP);
+                StatePrecision.FLOAT16, ComputePrecision.AUTO, StateBackend.HASHMAP, DriftControl.DEFAULT);
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -41,7 +42,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                 + ", audio=" + audioTopic + ", control=" + controlTopic + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
                 + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
-                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + "]";
+                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + "]";
     }
 
     public Builder toBuilder() {
@@ -60,6 +61,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private StatePrecision statePrecision;
         private ComputePrecision computePrecision;
         private StateBackend stateBackend;
+        private DriftControl driftControl;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -81,6 +83,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             statePrecision = c.statePrecision;
             computePrecision = c.computePrecision;
             stateBackend = c.stateBackend;
+            driftControl = c.driftControl;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -107,11 +110,12 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder statePrecision(StatePrecision v) { statePrecision = v; return this; }
         public Builder computePrecision(ComputePrecision v) { computePrecision = v; return this; }
         public Builder stateBackend(StateBackend v) { stateBackend = v; return this; }
+        public Builder driftControl(DriftControl v) { driftControl = v; return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, controlTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
-                    statePrecision, computePrecision, stateBackend);
+                    statePrecision, computePrecision, stateBackend, driftControl);
         }
     }
 }

@@ -22,9 +22,10 @@ class ConfigFileTest {
         assertThat(c.deadLetterTopic()).isEqualTo("dead-letters");
         assertThat(c.exactlyOnce()).isTrue();
         assertThat(c.limits().maxPixels()).isEqualTo(3840L * 2160);
-        assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.FLOAT32);
+        assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.AUTO);
         assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT16);
         assertThat(c.stateBackend()).isEqualTo(StateBackend.HASHMAP);
+        assertThat(c.driftControl()).isEqualTo(ai.cove.engine.DriftControl.DEFAULT);
     }
 
     @Test
@@ -41,6 +42,7 @@ class ConfigFileTest {
                 parallelism: 4
                 precision: bfloat16
                 state_precision: float32
+                drift_control: {cut_traced_share: 0.3, refresh_every: 300, refresh_frames: 12}
                 limits: {max_payload_bytes: 1000, max_pixels: 2000, reorder_window: 3, gap_timeout_ms: 40, idle_ttl_ms: 50,
                          max_active_videos: 7, max_state_bytes: 8000, max_buffered_bytes: 9000}
                 kafka:
@@ -62,6 +64,7 @@ class ConfigFileTest {
                 .containsEntry("execution.checkpointing.incremental", "true");
         assertThat(c.parallelism()).isEqualTo(4);
         assertThat(c.computePrecision()).isEqualTo(ai.cove.engine.ComputePrecision.BFLOAT16);
+        assertThat(c.driftControl()).isEqualTo(new ai.cove.engine.DriftControl(0.3, 300, 12));
         assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT32);
         assertThat(c.limits().reorderWindow()).isEqualTo(3);
         assertThat(c.limits().gapTimeoutMillis()).isEqualTo(40);

@@ -2,6 +2,7 @@ package ai.cove.operators;
 
 import ai.cove.engine.Closeables;
 import ai.cove.engine.ComputePrecision;
+import ai.cove.engine.DriftControl;
 import ai.cove.engine.Devices;
 import ai.cove.engine.ImageCodec;
 import ai.cove.engine.Mode;
@@ -54,6 +55,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final Mode mode;
     private final StatePrecision precision;
     private final ComputePrecision computePrecision;
+    private final DriftControl drift;
 
     private transient SequenceBuffer order;
     private transient Capacity capacity;
@@ -71,18 +73,27 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient Counter duplicates;
     private transient Counter gaps;
     private transient Counter resets;
+    private transient Counter sceneCuts;
     private transient Counter capacityRefusals;
     private transient Histogram inferenceMillis;
     private transient volatile double lastMeanMask;
+    private transient volatile double lastWarpError = Double.NaN;
+    private transient Histogram warpErrorMillionths;
     private transient volatile long lastStateBytes;
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode,
                                    StatePrecision precision, ComputePrecision computePrecision) {
+        this(limits, defaultStyle, mode, precision, computePrecision, DriftControl.DEFAULT);
+    }
+
+    public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode, StatePrecision precision,
+                                   ComputePrecision computePrecision, DriftControl drift) {
         this.limits = limits;
         this.defaultStyle = defaultStyle;
         this.mode = mode;
         this.precision = precision;
         this.computePrecision = computePrecision;
+        this.drift = drift;
     }
 
     @Override
@@ -125,8 +136,11 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         duplicates = g.counter("duplicates");
         gaps = g.counter("gapsSkipped");
         resets = g.counter("stateResets");
+        sceneCuts = g.counter("sceneCuts");
         inferenceMillis = g.histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
         g.gauge("meanMask", () -> lastMeanMask);
+        g.gauge("warpError", () -> lastWarpError);
+        warpErrorMillionths = g.histogram("warpErrorMillionths", new DescriptiveStatisticsHistogram(1000));
         g.gauge("stateBytes", () -> lastStateBytes);
         g.gauge("activeVideos", () -> capacity.activeVideos());
         g.gauge("subtaskStateBytes", () -> capacity.stateBytes());
@@ -141,7 +155,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         return stylizers.computeIfAbsent(style, s -> {
             ModelBundle b = SharedModels.acquire(s, device, computePrecision);
             bundles.put(s, b);
-            Stylizer st = Stylizer.builder(b, mode).statePrecision(precision).build();
+            Stylizer st = Stylizer.builder(b, mode).statePrecision(precision).driftControl(drift).build();
             // warm both paths: the first calls of each TorchScript module are profiled and compiled
             st.step(st.step(null, RgbImage.blank(64, 64)).state(), RgbImage.blank(64, 64));
             return st;
@@ -260,6 +274,13 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         if (r.net1()) {
             lastMeanMask = r.meanMask();
         }
+        if (r.sceneCut()) {
+            sceneCuts.inc();
+        }
+        if (!Double.isNaN(r.warpError())) {
+            lastWarpError = r.warpError();
+            warpErrorMillionths.update(Math.round(r.warpError() * 1e6));
+        }
         out.collect(toOutput(e, style, r));
         framesOut.inc();
         return e.endOfStream;
@@ -285,6 +306,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         s.style = style;
         s.jpeg = ImageCodec.encodeJpeg(r.image(), JPEG_QUALITY);
         s.meanMask = r.net1() ? r.meanMask() : Double.NaN;
+        s.warpError = r.warpError();
         s.modelMillis = r.modelNanos() / 1e6;
         s.endOfStream = e.endOfStream;
         s.ingestMillis = e.ingestMillis;

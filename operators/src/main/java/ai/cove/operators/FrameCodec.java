@@ -81,7 +81,8 @@ public final class FrameCodec {
         StylizedFrame f = StylizedFrame.newBuilder().setVideoId(s.videoId).setSeq(s.seq).setPtsMicros(s.ptsMicros)
                 .setWidth(s.width).setHeight(s.height).setStyle(s.style).setJpeg(ByteBuffer.wrap(s.jpeg))
                 .setMeanMask(Double.isNaN(s.meanMask) ? null : s.meanMask).setModelMillis(s.modelMillis)
-                .setEndOfStream(s.endOfStream).setIngestMillis(s.ingestMillis > 0 ? s.ingestMillis : null).build();
+                .setEndOfStream(s.endOfStream).setIngestMillis(s.ingestMillis > 0 ? s.ingestMillis : null)
+                .setWarpError(Double.isNaN(s.warpError) ? null : s.warpError).build();
         return bytes(() -> StylizedFrame.getEncoder().encode(f));
     }
 

@@ -1,6 +1,6 @@
 package ai.cove.operators;
 
-/** A stylized output frame inside the job. {@code meanMask} is NaN for Net0 frames. */
+/** A stylized output frame inside the job. {@code meanMask} and {@code warpError} are NaN for Net0 frames. */
 public class StylizedEvent {
     public String videoId;
     public long seq;
@@ -10,6 +10,8 @@ public class StylizedEvent {
     public String style;
     public byte[] jpeg;
     public double meanMask;
+    /** The live warping error against the previous output (Stylizer.Result#warpError). */
+    public double warpError = Double.NaN;
     public double modelMillis;
     public boolean endOfStream;
     /** The input frame's Kafka timestamp (0: unknown). */

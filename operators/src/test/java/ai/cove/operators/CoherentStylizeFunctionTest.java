@@ -60,6 +60,25 @@ class CoherentStylizeFunctionTest {
     }
 
     @Test
+    void aSceneCutRestartsTheVideosRecurrenceWithNet0() throws Exception {
+        send(frame("a", 0));
+        send(frame("a", 1));
+        RgbImage other = RgbImage.blank(40, 24);
+        for (int i = 0; i < other.rgb().length; i++) {
+            other.rgb()[i] = (byte) (255 - ((i * 3 + 10) & 0xff)); // frame 2's pattern inverted: a different shot
+        }
+        send(TestFrames.event(TestFrames.withPayload(TestFrames.png("a", 2), ai.cove.schemas.Codec.PNG,
+                ImageCodec.encodePng(other))));
+        send(frame("a", 3));
+        List<StylizedEvent> out = harness.extractOutputValues();
+        assertThat(out).extracting(s -> s.seq).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(out.get(1).meanMask).isBetween(0.0, 1.0);
+        assertThat(out.get(2).meanMask).isNaN(); // the cut: Net0, nothing of frame 1 carried over
+        assertThat(out.get(2).warpError).isNaN();
+        assertThat(out.get(3).meanMask).isNaN(); // and back: another cut
+    }
+
+    @Test
     void reordersWithinTheWindowAndDropsDuplicates() throws Exception {
         for (long s : new long[] {1, 0, 0, 3, 2, 1, 4}) {
             send(frame("a", s));
@@ -68,6 +87,9 @@ class CoherentStylizeFunctionTest {
         List<StylizedEvent> out = harness.extractOutputValues();
         assertThat(out.get(0).meanMask).isNaN();           // Net0 on the first frame
         assertThat(out.get(1).meanMask).isBetween(0.0, 1.0); // Net1 after it
+        assertThat(out.get(0).warpError).isNaN();
+        assertThat(out.get(1).warpError).isNotNaN().isGreaterThanOrEqualTo(0.0);
+        assertThat(FrameCodec.decodeStylized(FrameCodec.encode(out.get(1))).getWarpError()).isEqualTo(out.get(1).warpError);
         assertThat(ImageCodec.decode(out.get(3).jpeg).width()).isEqualTo(40);
         assertThat(deadLetters()).isEmpty();
     }
@@ -184,6 +206,7 @@ class CoherentStylizeFunctionTest {
         StylizedEvent restored = harness.extractOutputValues().get(0);
         assertThat(restored.seq).isEqualTo(2);
         assertThat(restored.meanMask).isEqualTo(expected.meanMask); // Net1 with the restored F^o, not Net0
+        assertThat(restored.warpError).isEqualTo(expected.warpError); // and the restored previous output
         assertThat(restored.jpeg).isEqualTo(expected.jpeg);
     }
 }

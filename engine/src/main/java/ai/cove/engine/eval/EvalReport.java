@@ -47,7 +47,8 @@ public final class EvalReport {
         md.append(perStyle(styles));
         md.append("\ne_stab averaged over clips: ").append(String.join(", ", clips)).append(". Input e_stab (reference): ");
         md.append(String.format(Locale.ROOT, "%.4f", meanAll(Method.INPUT, EvalRow::estab)));
-        md.append(". Ground truth: ").append(groundTruth).append(".\n");
+        md.append(". Ground truth: ").append(groundTruth).append(".\n\n");
+        md.append(LiveStability.of(rows).summary());
         return md.toString();
     }
 

@@ -18,12 +18,14 @@ import java.util.Locale;
  * style_distance  mean StyleDistance of the frames to the style image, 5 decimals; NaN when not
  *                 measured (no --style-net, and always for input rows)
  * hf_energy  mean variance of the Laplacian of the grey frames (high-frequency energy), 2 decimals
+ * warp_error mean live warping error of the Net1 frames (Stylizer.Result#warpError), 7 decimals; NaN
+ *            where no frame measured it (input and per-frame rows)
  * </pre>
  * training/tests/fixtures/results.csv is a file in this format; the Java and Python tests both
  * check against it.
  */
 public final class ResultsCsv {
-    public static final String HEADER = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs,style_distance,hf_energy";
+    public static final String HEADER = "clip,style,mode,e_stab,sharpness,fps_model,fps_total,pairs,style_distance,hf_energy,warp_error";
 
     private ResultsCsv() {
     }
@@ -31,9 +33,9 @@ public final class ResultsCsv {
     public static String format(List<EvalRow> rows) {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (EvalRow r : rows) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.5f,%.2f,%.2f,%d,%.5f,%.2f%n", r.clip(), r.style(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.5f,%.2f,%.2f,%d,%.5f,%.2f,%.7f%n", r.clip(), r.style(),
                     r.method().label(), r.estab(), r.sharpness(), r.fpsModel(), r.fpsTotal(), r.pairErrors().length,
-                    r.styleDistance(), r.hfEnergy()));
+                    r.styleDistance(), r.hfEnergy(), r.warpError()));
         }
         return csv.toString();
     }

@@ -15,8 +15,10 @@ class ResultsCsvTest {
 
     private static EvalRow row(String clip, String style, Method m, double e1, double e2, double sharpness,
                                double fpsModel, double fpsTotal) {
+        boolean coherent = m.kind() == Method.Kind.COHERENT || m.kind() == Method.Kind.CONSTANT_MASK;
         return new EvalRow(clip, style, m, new double[] {e1, e2}, sharpness, fpsModel, fpsTotal,
-                m.equals(Method.INPUT) ? Double.NaN : 0.25 + sharpness, 1000 * sharpness, List.of());
+                m.equals(Method.INPUT) ? Double.NaN : 0.25 + sharpness, 1000 * sharpness,
+                coherent ? new double[] {Double.NaN, e1 / 2, e2 / 2} : new double[0], List.of());
     }
 
     @Test
@@ -42,13 +44,14 @@ class ResultsCsvTest {
         assertThat(md).contains("| ratio coherent / per-frame | 0.500 | 1.000 | 0.800 | 0.778 |")
                 .contains("| a | coherent | 0.500 | 0.500 | 0.500 (c1) | 0.500 | 0.500 (c1) | 100.0% | 1.000 | 1.000 "
                         + "| 0.0010 | 0.650 -> 0.650 |");
+        assertThat(md).contains("too few coherent pairs");
         assertThat(EvalReport.improvement(report.find("c1", "a", Method.PER_FRAME),
                 report.find("c1", "a", Method.COHERENT))).containsExactly(0.5, 0.5);
     }
 
     private static EvalRow pairs(String clip, Method m, double... milli) {
         double[] e = java.util.Arrays.stream(milli).map(v -> v / 1000).toArray();
-        return new EvalRow(clip, "a", m, e, 0.4, 5, 5, Double.NaN, 100, List.of());
+        return new EvalRow(clip, "a", m, e, 0.4, 5, 5, Double.NaN, 100, new double[0], List.of());
     }
 
     @Test

@@ -1,0 +1,103 @@
+package ai.cove.engine.eval;
+
+import ai.cove.engine.eval.EvalRow.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How well the live warping error a stream reports (no ground truth, the step's own flow) tracks
+ * e_stab (Eq. 8, ground-truth flow and occlusion): over the coherent frame pairs of an evaluation,
+ * Pearson's r and the least-squares line e_stab = slope * warpError + intercept. The alert threshold
+ * is the warping error at which that line reaches the median per-frame e_stab of the same clips: a
+ * stream above it flickers as much as per-frame stylization would.
+ *
+ * @param warpErrors the live warping error of frame t of each pair (t-1, t)
+ * @param estabs     e_stab of the same pairs
+ */
+public record LiveStability(double[] warpErrors, double[] estabs, double perFrameEstab) {
+
+    /** The coherent pairs of the rows whose frame t measured a warping error. */
+    public static LiveStability of(List<EvalRow> rows) {
+        List<double[]> pairs = new ArrayList<>();
+        List<Double> perFrame = new ArrayList<>();
+        for (EvalRow r : rows) {
+            if (r.method().equals(Method.PER_FRAME)) {
+                Arrays.stream(r.pairErrors()).forEach(perFrame::add);
+            }
+            if (!r.method().equals(Method.COHERENT)) {
+                continue;
+            }
+            for (int i = 0; i + 1 < r.warpErrors().length && i < r.pairErrors().length; i++) {
+                if (!Double.isNaN(r.warpErrors()[i + 1])) {
+                    pairs.add(new double[] {r.warpErrors()[i + 1], r.pairErrors()[i]});
+                }
+            }
+        }
+        return new LiveStability(pairs.stream().mapToDouble(p -> p[0]).toArray(),
+                pairs.stream().mapToDouble(p -> p[1]).toArray(), median(perFrame));
+    }
+
+    public int pairs() {
+        return warpErrors.length;
+    }
+
+    public double pearson() {
+        double mx = mean(warpErrors);
+        double my = mean(estabs);
+        double sxy = 0;
+        double sxx = 0;
+        double syy = 0;
+        for (int i = 0; i < pairs(); i++) {
+            sxy += (warpErrors[i] - mx) * (estabs[i] - my);
+            sxx += (warpErrors[i] - mx) * (warpErrors[i] - mx);
+            syy += (estabs[i] - my) * (estabs[i] - my);
+        }
+        return sxy / Math.sqrt(sxx * syy);
+    }
+
+    public double slope() {
+        double mx = mean(warpErrors);
+        double my = mean(estabs);
+        double sxy = 0;
+        double sxx = 0;
+        for (int i = 0; i < pairs(); i++) {
+            sxy += (warpErrors[i] - mx) * (estabs[i] - my);
+            sxx += (warpErrors[i] - mx) * (warpErrors[i] - mx);
+        }
+        return sxy / sxx;
+    }
+
+    public double intercept() {
+        return mean(estabs) - slope() * mean(warpErrors);
+    }
+
+    /** The warping error at which the fitted e_stab reaches the per-frame median. */
+    public double alertThreshold() {
+        return (perFrameEstab - intercept()) / slope();
+    }
+
+    /** One Markdown paragraph for table.md. */
+    public String summary() {
+        if (pairs() < 3) {
+            return "Live warping error: too few coherent pairs to relate to e_stab.\n";
+        }
+        return String.format(Locale.ROOT, "Live warping error vs e_stab over %d coherent frame pairs: Pearson r = %.3f, "
+                        + "e_stab = %.3f * warp error %+.6f; alert threshold (fitted e_stab reaches the per-frame median "
+                        + "%.5f): warp error %.6f.%n", pairs(), pearson(), slope(), intercept(), perFrameEstab,
+                alertThreshold());
+    }
+
+    private static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    private static double median(List<Double> v) {
+        if (v.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
