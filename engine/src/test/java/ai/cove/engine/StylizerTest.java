@@ -121,18 +121,24 @@ class StylizerTest {
         }
     }
 
+    /** The flow stage replaced by zero motion (the tiny bundle's features are at 1/4 resolution). */
+    private static final Stylizer.Stage ZERO_FLOW = in -> {
+        Shape s = in.get(1).getShape();
+        return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
+    };
+
+    /** The mask stage replaced by the constant m. */
+    private static Stylizer.Stage constantMask(float m) {
+        return in -> {
+            NDArray f = in.get(0);
+            return f.getManager().full(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)), m);
+        };
+    }
+
     @Test
     void maskOfOneAndZeroFlowKeepTheCompositeUnchanged() {
-        Stylizer.Stage zeroFlow = in -> {
-            Shape s = in.get(1).getShape();
-            return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
-        };
-        Stylizer.Stage maskOne = in -> {
-            NDArray f = in.get(0);
-            return f.getManager().ones(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)));
-        };
         try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT).driftControl(DriftControl.OFF)
-                .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, maskOne).build()) {
+                .replace(ModelBundle.Module.FLOW, ZERO_FLOW).replace(ModelBundle.Module.MASK, constantMask(1f)).build()) {
             Stylizer.Result first = s.step(null, inputs.get(0));
             Stylizer.Result second = s.step(first.state(), inputs.get(1));
             Stylizer.Result third = s.step(second.state(), inputs.get(2));
@@ -149,20 +155,12 @@ class StylizerTest {
 
     @Test
     void liveWarpErrorIsZeroForAHeldOutputAndGrowsWhenTheOutputChanges() {
-        Stylizer.Stage zeroFlow = in -> {
-            Shape s = in.get(1).getShape();
-            return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
-        };
-        java.util.function.Function<Float, Stylizer.Stage> mask = v -> in -> {
-            NDArray f = in.get(0);
-            return f.getManager().full(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)), v);
-        };
         double[] held = new double[2];
         double[] fresh = new double[2];
         for (int k = 0; k < 2; k++) {
             float m = k == 0 ? 1f : 0f;
             try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT).driftControl(DriftControl.OFF)
-                    .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, mask.apply(m)).build()) {
+                    .replace(ModelBundle.Module.FLOW, ZERO_FLOW).replace(ModelBundle.Module.MASK, constantMask(m)).build()) {
                 Stylizer.Result first = s.step(null, inputs.get(0));
                 assertThat(first.warpError()).isNaN(); // Net0: nothing to compare with
                 Stylizer.Result second = s.step(first.state(), inputs.get(1));
@@ -213,16 +211,8 @@ class StylizerTest {
 
     @Test
     void refreshBlendsTheMaskDownAndEndsOnTheFramesOwnFeatures() {
-        Stylizer.Stage zeroFlow = in -> {
-            Shape s = in.get(1).getShape();
-            return in.get(1).getManager().zeros(new Shape(1, 2, s.get(2) / 4, s.get(3) / 4));
-        };
-        Stylizer.Stage maskOne = in -> {
-            NDArray f = in.get(0);
-            return f.getManager().ones(new Shape(1, 1, f.getShape().get(2), f.getShape().get(3)));
-        };
         try (Stylizer s = Stylizer.builder(bundle, Mode.COHERENT).driftControl(new DriftControl(0, 4, 2))
-                .replace(ModelBundle.Module.FLOW, zeroFlow).replace(ModelBundle.Module.MASK, maskOne).build();
+                .replace(ModelBundle.Module.FLOW, ZERO_FLOW).replace(ModelBundle.Module.MASK, constantMask(1f)).build();
              Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME)) {
             StreamState state = null;
             List<Stylizer.Result> r = new ArrayList<>();
