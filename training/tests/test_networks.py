@@ -175,3 +175,18 @@ def test_join_shots_writes_frames_and_the_cut_positions(tmp_path):
     # the 3-frame shot ping-pongs: 0 1 2 1 0
     levels = [int(cv2.imread(str(tmp_path / "j" / "frames" / f))[0, 0, 0]) for f in frames]
     assert levels == [40, 41, 42, 41, 40, 200, 201, 202, 201, 200]
+
+
+def test_traced_share_is_high_for_explained_motion_and_low_across_a_cut():
+    from training import diagnose_cuts
+    torch.manual_seed(0)
+    def texture():  # smooth, high contrast
+        smooth = torch.nn.functional.avg_pool2d(torch.rand(1, 3, 72, 104), 5, 1, 2)
+        return ((smooth - 0.5) * 6 + 0.5).clamp(0, 1)
+    scene = texture()
+    previous, current = scene[..., :, :96], scene[..., :, 2:98]                  # the camera pans 2 px
+    flow = torch.zeros(1, 2, 36, 48)
+    flow[:, 0] = 1.0                                                              # = 2 px at stride 2
+    assert diagnose_cuts.traced_share(previous, current, flow, 2, "bicubic") > 0.9
+    other = texture()[..., :, :96]                                                 # a different shot
+    assert diagnose_cuts.traced_share(previous, other, torch.zeros_like(flow), 2, "bicubic") < 0.2
