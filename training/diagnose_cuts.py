@@ -1,7 +1,7 @@
 """The scene-cut signal of the engine's drift control, per frame pair: the share of feature-grid
 pixels the bundle's flow explains (the previous frame warped by W_t matches the current one within
 0.05 in grey, and p + W_t(p) lies inside the frame; engine Stylizer.traced). The engine restarts the
-recurrence below DriftControl's threshold (0.5):
+recurrence below DriftControl's threshold (0.35):
 
     python3 -m training.diagnose_cuts models/candy-imagenet --clips ../shared/data/video/judo \\
         .cache/clips/shots --frames 20
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from training import classical, data, export, networks
 
 TRACEABLE_INPUT_DIFFERENCE = 0.05   # engine Stylizer.TRACEABLE_INPUT_DIFFERENCE
-CUT_THRESHOLD = 0.5                 # engine DriftControl.DEFAULT
+CUT_THRESHOLD = 0.35                # engine DriftControl.DEFAULT
 
 
 def grey_at(image: torch.Tensor, stride: int) -> torch.Tensor:

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The drift-control options of the commands that run the recurrent step directly (engine DriftControl). */
 final class DriftOptions {
-    @Option(names = "--cut-threshold", defaultValue = "0.5", paramLabel = "SHARE",
+    @Option(names = "--cut-threshold", defaultValue = "0.35", paramLabel = "SHARE",
             description = "a frame pair whose flow traces fewer than this share of pixels is a scene cut: the "
                     + "recurrence restarts with Net0 (0: off; default: ${DEFAULT-VALUE})")
     double cutThreshold;

@@ -243,7 +243,8 @@ public final class EvalCommand implements Callable<Integer> {
      */
     private void writeDriftReport(List<EvalRow> rows) throws IOException {
         StringBuilder md = new StringBuilder("\n| style | clip | method | e_stab, pairs after cuts | e_stab, other pairs "
-                + "| sharpness, first / last quarter | hf energy, first / last quarter |\n|---|---|---|---|---|---|---|\n");
+                + "| previous shot left after cuts | sharpness, first / last quarter | hf energy, first / last quarter |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
         EvalReport report = new EvalReport(rows);
         for (EvalRow pf : rows) {
             if (!pf.method().equals(Method.PER_FRAME)) {
@@ -257,10 +258,11 @@ public final class EvalCommand implements Callable<Integer> {
                 double[] t = r.outputs().stream().mapToDouble(Sharpness::laplacianVariance).toArray();
                 sharpness.put(m.label(), s);
                 texture.put(m.label(), t);
-                double[] split = cutSection(r.pairErrors(), cuts.getOrDefault(pf.clip(), new int[0]));
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.5f | %.5f | %.4f / %.4f | %.0f / %.0f |%n",
-                        pf.style(), pf.clip(), m.label(), split[0], split[1], quarter(s, true), quarter(s, false),
-                        quarter(t, true), quarter(t, false)));
+                int[] clipCuts = cuts.getOrDefault(pf.clip(), new int[0]);
+                double[] split = cutSection(r.pairErrors(), clipCuts);
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.5f | %.5f | %.1f | %.4f / %.4f | %.0f / %.0f |%n",
+                        pf.style(), pf.clip(), m.label(), split[0], split[1], leftOver(r.outputs(), pf.outputs(), clipCuts),
+                        quarter(s, true), quarter(s, false), quarter(t, true), quarter(t, false)));
             }
             String name = pf.clip() + "_" + pf.style() + ".png";
             Charts.lines(out.resolve("sharpness_" + name), "sharpness per frame: " + pf.clip() + ", " + pf.style(),
@@ -288,6 +290,36 @@ public final class EvalCommand implements Callable<Integer> {
             n[k]++;
         }
         return new double[] {n[0] == 0 ? Double.NaN : sum[0] / n[0], n[1] == 0 ? Double.NaN : sum[1] / n[1]};
+    }
+
+    /**
+     * What a method carries of the previous shot into a new one: the mean absolute difference (grey
+     * levels) between its frames and the per-frame output on the first {@link #PAIRS_AFTER_CUT}
+     * frames of each shot. e_stab cannot see it: a fading ghost of the old shot changes little from
+     * frame to frame.
+     */
+    static double leftOver(List<RgbImage> frames, List<RgbImage> perFrame, int[] cutFrames) {
+        double sum = 0;
+        int n = 0;
+        for (int c : cutFrames) {
+            for (int f = c; f < c + PAIRS_AFTER_CUT && f < frames.size(); f++) {
+                sum += meanGreyDifference(frames.get(f), perFrame.get(f));
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private static double meanGreyDifference(RgbImage a, RgbImage b) {
+        byte[] x = a.rgb();
+        byte[] y = b.rgb();
+        double sum = 0;
+        for (int i = 0; i + 2 < x.length; i += 3) {
+            double ga = 0.299 * (x[i] & 0xff) + 0.587 * (x[i + 1] & 0xff) + 0.114 * (x[i + 2] & 0xff);
+            double gb = 0.299 * (y[i] & 0xff) + 0.587 * (y[i + 1] & 0xff) + 0.114 * (y[i + 2] & 0xff);
+            sum += Math.abs(ga - gb);
+        }
+        return sum / (x.length / 3);
     }
 
     /** Mean of the first (or last) quarter of the values: flat over the clip when they agree. */

@@ -131,6 +131,7 @@ class CliTest {
         String coherent = csv.stream().filter(l -> l.startsWith("two-shots,tiny,coherent,")).findFirst().orElseThrow();
         assertThat(Double.parseDouble(coherent.split(",")[column])).isFinite().isGreaterThanOrEqualTo(0);
         assertThat(Files.readString(out.resolve("table.md"))).contains("e_stab, pairs after cuts", "coherent-no-drift-control",
+                "previous shot left after cuts",
                 "Live warping error vs e_stab");
         for (String png : List.of("sharpness_two-shots_tiny.png", "texture_two-shots_tiny.png", "live_stability.png")) {
             assertThat(Files.size(out.resolve(png))).as(png).isGreaterThan(1000);
@@ -144,6 +145,13 @@ class CliTest {
         assertThat(split[0]).isEqualTo(6.0);
         assertThat(split[1]).isEqualTo(1.0);
         assertThat(EvalCommand.cutSection(new double[] {2, 2}, new int[0])[0]).isNaN();
+        RgbImage black = RgbImage.blank(4, 2);
+        RgbImage white = new RgbImage(4, 2, new byte[24]);
+        java.util.Arrays.fill(white.rgb(), (byte) 255);
+        // frames 2..5 follow the cut at 2: two of them differ from per-frame by 255 grey levels
+        List<RgbImage> method = List.of(black, black, white, white, black, black, black);
+        assertThat(EvalCommand.leftOver(method, java.util.Collections.nCopies(7, black), new int[] {2}))
+                .isCloseTo(255.0 / 2, org.assertj.core.data.Offset.offset(1e-6));
     }
 
     private static RgbImage inverted(RgbImage image) {
