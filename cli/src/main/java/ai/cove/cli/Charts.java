@@ -22,6 +22,12 @@ final class Charts {
 
     /** One line per series over the frame pairs (the paper's Fig. 5 left). */
     static void lines(Path png, String title, String yLabel, Map<String, double[]> series) throws IOException {
+        lines(png, title, "frame pair (t-1, t)", yLabel, series);
+    }
+
+    /** One line per series, x = index + 1. */
+    static void lines(Path png, String title, String xLabel, String yLabel, Map<String, double[]> series)
+            throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         series.forEach((name, ys) -> {
             XYSeries s = new XYSeries(name);
@@ -30,7 +36,7 @@ final class Charts {
             }
             data.addSeries(s);
         });
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "frame pair (t-1, t)", yLabel, data,
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data,
                 PlotOrientation.VERTICAL, true, false, false);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 450);
     }

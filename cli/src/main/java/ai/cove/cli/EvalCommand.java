@@ -266,9 +266,9 @@ public final class EvalCommand implements Callable<Integer> {
             }
             String name = pf.clip() + "_" + pf.style() + ".png";
             Charts.lines(out.resolve("sharpness_" + name), "sharpness per frame: " + pf.clip() + ", " + pf.style(),
-                    "sharpness index", sharpness);
+                    "frame", "sharpness index", sharpness);
             Charts.lines(out.resolve("texture_" + name), "high-frequency energy per frame: " + pf.clip() + ", "
-                    + pf.style(), "variance of the Laplacian", texture);
+                    + pf.style(), "frame", "variance of the Laplacian", texture);
         }
         Files.writeString(out.resolve("table.md"), md.toString(), java.nio.file.StandardOpenOption.APPEND);
         System.out.print(md);
