@@ -7,6 +7,8 @@ recurrence below DriftControl's threshold (0.35):
         .cache/clips/shots --frames 20
 
 prints, per clip, the lowest and the mean share over its pairs, and the pairs below the threshold.
+With --mask it also runs the bundle's coherent step without drift control and gives the learned
+mask's mean on the pairs below the threshold and on the others: whether the paper's mask sees a cut.
 """
 import argparse
 import os
@@ -49,25 +51,43 @@ def shares(meta: dict, frames: List[np.ndarray]) -> List[float]:
     return out
 
 
+def mask_means(bundle: str, frames: List[np.ndarray]) -> List[float]:
+    """The learned mask's mean on every pair of the coherent step, never restarted."""
+    from training import diagnose_motion
+    net = export.load_bundle(bundle)
+    _, _, masks = diagnose_motion.run(net, export.read_meta(bundle), frames)
+    return [float(m.mean()) for m in masks]
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("bundle", help="a bundle with flow_source dis")
     p.add_argument("--clips", nargs="+", required=True)
     p.add_argument("--frames", type=int, default=20)
     p.add_argument("--size", default="640x352", help="WxH, multiples of the bundle's size multiple")
+    p.add_argument("--mask", action="store_true", help="also the learned mask's mean on cut and other pairs")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     meta = export.read_meta(args.bundle)
     if meta.get("flow_source") != "dis":
         raise SystemExit(f"{args.bundle} computes its flow with a network; this diagnosis runs DIS bundles")
     w, h = (int(v) for v in args.size.split("x"))
-    print("| clip | lowest share | mean share | pairs below %.2f |\n|---|---|---|---|" % CUT_THRESHOLD)
+    mask_head = " mean mask, pairs below / others |" if args.mask else ""
+    print(f"| clip | lowest share | mean share | pairs below {CUT_THRESHOLD:.2f} |{mask_head}")
+    print("|---|---|---|---|" + ("---|" if args.mask else ""))
     for clip in args.clips:
         folder = os.path.join(clip, "frames")  # training.join_shots writes its frames there
-        s = shares(meta, data.clip_frames(folder if os.path.isdir(folder) else clip, (h, w), limit=args.frames))
+        frames = data.clip_frames(folder if os.path.isdir(folder) else clip, (h, w), limit=args.frames)
+        s = shares(meta, frames)
         below = [i for i, v in enumerate(s) if v < CUT_THRESHOLD]
-        print(f"| {clip.rstrip('/').split('/')[-1]} | {min(s):.2f} | {np.mean(s):.2f} | "
-              f"{', '.join(f'{i}-{i + 1}' for i in below) or 'none'} |")
+        row = (f"| {clip.rstrip('/').split('/')[-1]} | {min(s):.2f} | {np.mean(s):.2f} | "
+               f"{', '.join(f'{i}-{i + 1}' for i in below) or 'none'} |")
+        if args.mask:
+            m = mask_means(args.bundle, frames)
+            cut = [m[i] for i in below]
+            rest = [v for i, v in enumerate(m) if i not in below]
+            row += f" {np.mean(cut) if cut else float('nan'):.2f} / {np.mean(rest):.2f} |"
+        print(row)
 
 
 if __name__ == "__main__":
