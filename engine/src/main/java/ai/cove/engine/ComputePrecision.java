@@ -87,9 +87,10 @@ public enum ComputePrecision {
                 + "against float32", 100 * eStab, 100 * sharpness);
         if (eStab > TOLERANCE || sharpness < -TOLERANCE) {
             return new Choice(FLOAT32, name + " is not used: " + measured + " (allowed: 1% worse); force it with --precision "
-                    + name);
+                    + name + " or precision: " + name + " in the job's conf");
         }
-        return new Choice(reduced, measured + " (allowed: 1% worse); --precision float32 for bit-identical recovery");
+        return new Choice(reduced, measured + " (allowed: 1% worse); precision float32 (--precision or the job's conf) "
+                + "keeps recovery bit-identical");
     }
 
     private static boolean isGpu(Device device) {
