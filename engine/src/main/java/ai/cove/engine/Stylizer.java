@@ -205,8 +205,11 @@ public final class Stylizer implements AutoCloseable {
     /** Input differences above this (grey, 0-1) after warping mark a pixel the flow does not trace. */
     static final float TRACEABLE_INPUT_DIFFERENCE = 0.05f;
 
-    /** The pixels of the feature grid the step's flow traces (1) or not (0), their share, and the flow. */
-    private record Traced(NDArray pixels, double share, NDArray flow) {
+    /** The pixels of the feature grid the step's flow traces (1) or not (0), how many, and the flow. */
+    private record Traced(NDArray pixels, float count, NDArray flow) {
+        double share() {
+            return count / pixels.getShape().size();
+        }
     }
 
     /**
@@ -220,7 +223,7 @@ public final class Stylizer implements AutoCloseable {
         NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(greyAt(previousImage, h, w), flow));
         NDArray pixels = warped.sub(greyAt(image, h, w)).abs().lt(TRACEABLE_INPUT_DIFFERENCE)
                 .logicalAnd(inside(m, flow, h, w)).toType(DataType.FLOAT32, false);
-        Traced t = new Traced(pixels, pixels.mean().getFloat(), flow);
+        Traced t = new Traced(pixels, pixels.sum().getFloat(), flow);
         times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
         return t;
     }
@@ -230,15 +233,14 @@ public final class Stylizer implements AutoCloseable {
      * the traced pixels; NaN when the flow traces none.
      */
     private double warpError(NDManager m, StreamState state, NDArray outputGrey, Traced traced) {
+        if (traced.count() == 0f) {
+            return Double.NaN;
+        }
         Shape g = outputGrey.getShape();
         NDArray previousOutput = m.create(ByteBuffer.wrap(state.outputGrey()), new Shape(1, 1, g.get(2), g.get(3)),
                 DataType.UINT8).toType(DataType.FLOAT32, false).div(255f);
         NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(previousOutput, traced.flow()));
-        float n = traced.pixels().sum().getFloat();
-        if (n == 0f) {
-            return Double.NaN;
-        }
-        return outputGrey.sub(warped).square().mul(traced.pixels()).sum().getFloat() / n;
+        return outputGrey.sub(warped).square().mul(traced.pixels()).sum().getFloat() / traced.count();
     }
 
     /** Where p + W(p) lies inside the h x w feature grid. */

@@ -44,29 +44,28 @@ public record LiveStability(double[] warpErrors, double[] estabs, double perFram
     }
 
     public double pearson() {
-        double mx = mean(warpErrors);
-        double my = mean(estabs);
-        double sxy = 0;
-        double sxx = 0;
-        double syy = 0;
-        for (int i = 0; i < pairs(); i++) {
-            sxy += (warpErrors[i] - mx) * (estabs[i] - my);
-            sxx += (warpErrors[i] - mx) * (warpErrors[i] - mx);
-            syy += (estabs[i] - my) * (estabs[i] - my);
-        }
-        return sxy / Math.sqrt(sxx * syy);
+        double[] s = centredSums();
+        return s[0] / Math.sqrt(s[1] * s[2]);
     }
 
     public double slope() {
+        double[] s = centredSums();
+        return s[0] / s[1];
+    }
+
+    /** Sums of (x - mean x)(y - mean y), (x - mean x)^2 and (y - mean y)^2, x the warp errors, y e_stab. */
+    private double[] centredSums() {
         double mx = mean(warpErrors);
         double my = mean(estabs);
-        double sxy = 0;
-        double sxx = 0;
+        double[] s = new double[3];
         for (int i = 0; i < pairs(); i++) {
-            sxy += (warpErrors[i] - mx) * (estabs[i] - my);
-            sxx += (warpErrors[i] - mx) * (warpErrors[i] - mx);
+            double dx = warpErrors[i] - mx;
+            double dy = estabs[i] - my;
+            s[0] += dx * dy;
+            s[1] += dx * dx;
+            s[2] += dy * dy;
         }
-        return sxy / sxx;
+        return s;
     }
 
     public double intercept() {
