@@ -2,6 +2,7 @@ package ai.cove.cli;
 
 import ai.cove.engine.Bundles;
 import ai.cove.engine.Mode;
+import ai.cove.engine.StyleFade;
 import ai.cove.job.Checkpoints;
 import ai.cove.job.JobConfig;
 import ai.cove.job.JobRunner;
@@ -58,6 +59,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-interval-ms") Long checkpointMillis;
     @Option(names = "--state-backend", description = "hashmap or rocksdb (incremental checkpoints); default from the config")
     String stateBackend;
+    @Option(names = "--style-fade-frames", description = "a video's style change dissolves over this many frames, "
+            + "both styles running meanwhile (0: switch at once); default from the config") Integer styleFadeFrames;
 
     @Override
     public Integer call() throws Exception {
@@ -72,6 +75,7 @@ public final class RunCommand implements Callable<Integer> {
                 .checkpointDir(checkpoints.toAbsolutePath().toUri().toString())
                 .parallelism(parallelism != null ? parallelism : f.parallelism())
                 .stateBackend(stateBackend != null ? StateBackend.parse(stateBackend) : f.stateBackend())
+                .styleFade(styleFadeFrames != null ? new StyleFade(styleFadeFrames) : f.styleFade())
                 .build();
         Bundles.find(c.style()); // an unknown default style fails here, not inside the running job
         String restore = restorePath();

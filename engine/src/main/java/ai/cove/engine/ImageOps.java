@@ -1,6 +1,7 @@
 package ai.cove.engine;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_core.addWeighted;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2GRAY;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
@@ -38,6 +39,24 @@ public final class ImageOps {
         return g;
     }
 
+    /** (1 - w) * a + w * b per channel, rounded: a dissolve from a to b at weight w in [0, 1]. */
+    public static RgbImage mix(RgbImage a, RgbImage b, float w) {
+        if (a.width() != b.width() || a.height() != b.height()) {
+            throw new IllegalArgumentException("mix needs one size, got " + a + " and " + b);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Mat x = new Mat(a.height(), a.width(), CV_8UC3);
+            x.data().put(a.rgb());
+            Mat y = new Mat(b.height(), b.width(), CV_8UC3);
+            y.data().put(b.rgb());
+            Mat out = new Mat();
+            addWeighted(x, 1.0 - w, y, w, 0.0, out);
+            byte[] rgb = new byte[a.rgb().length];
+            out.data().get(rgb);
+            return new RgbImage(a.width(), a.height(), rgb);
+        }
+    }
+
     /** A {@code w x h} region starting at (x, y). */
     public static RgbImage region(RgbImage img, int x, int y, int w, int h) {
         byte[] out = new byte[w * h * 3];
@@ -64,6 +83,25 @@ public final class ImageOps {
                 System.arraycopy(i.rgb(), y * i.width() * 3, rgb, (y * w + x0) * 3, i.width() * 3);
             }
             x0 += i.width();
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    /** Images of one width stacked top to bottom. */
+    public static RgbImage vconcat(RgbImage... images) {
+        int w = images[0].width();
+        int h = 0;
+        for (RgbImage i : images) {
+            if (i.width() != w) {
+                throw new IllegalArgumentException("vconcat needs one width, got " + i + " and " + images[0]);
+            }
+            h += i.height();
+        }
+        byte[] rgb = new byte[w * h * 3];
+        int offset = 0;
+        for (RgbImage i : images) {
+            System.arraycopy(i.rgb(), 0, rgb, offset, i.rgb().length);
+            offset += i.rgb().length;
         }
         return new RgbImage(w, h, rgb);
     }

@@ -5,6 +5,7 @@ import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.DriftControl;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
+import ai.cove.engine.StyleFade;
 import ai.cove.operators.StreamLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,6 +74,7 @@ public final class ConfigFile {
                 .computePrecision(ComputePrecision.parse(n.path("precision").asText(d.computePrecision().label())))
                 .stateBackend(StateBackend.parse(cp.path("state_backend").asText(d.stateBackend().label())))
                 .driftControl(driftControl(n.path("drift_control"), d.driftControl()))
+                .styleFade(new StyleFade(n.path("style_fade_frames").asInt(d.styleFade().frames())))
                 .build();
     }
 

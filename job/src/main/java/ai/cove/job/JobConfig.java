@@ -6,6 +6,7 @@ import ai.cove.engine.DriftControl;
 import ai.cove.engine.Mode;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
+import ai.cove.engine.StyleFade;
 import ai.cove.operators.StreamLimits;
 import java.io.Serializable;
 import java.util.Properties;
@@ -18,13 +19,15 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                         String audioTopic, String controlTopic, String groupId, String style, Mode mode, boolean exactlyOnce, long checkpointMillis,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
                         boolean bounded, StatePrecision statePrecision,
-                        ComputePrecision computePrecision, StateBackend stateBackend, DriftControl driftControl)
+                        ComputePrecision computePrecision, StateBackend stateBackend, DriftControl driftControl,
+                        StyleFade styleFade)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "audio", "control", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
-                StatePrecision.FLOAT16, ComputePrecision.AUTO, StateBackend.HASHMAP, DriftControl.DEFAULT);
+                StatePrecision.FLOAT16, ComputePrecision.AUTO, StateBackend.HASHMAP, DriftControl.DEFAULT,
+                StyleFade.DEFAULT);
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -42,7 +45,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                 + ", audio=" + audioTopic + ", control=" + controlTopic + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
                 + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
-                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + "]";
+                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + ", fade=" + styleFade.frames() + " frames]";
     }
 
     public Builder toBuilder() {
@@ -62,6 +65,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private ComputePrecision computePrecision;
         private StateBackend stateBackend;
         private DriftControl driftControl;
+        private StyleFade styleFade;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -84,6 +88,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             computePrecision = c.computePrecision;
             stateBackend = c.stateBackend;
             driftControl = c.driftControl;
+            styleFade = c.styleFade;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -111,11 +116,13 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder computePrecision(ComputePrecision v) { computePrecision = v; return this; }
         public Builder stateBackend(StateBackend v) { stateBackend = v; return this; }
         public Builder driftControl(DriftControl v) { driftControl = v; return this; }
+        /** How a video's style change dissolves (frames; 0 switches at once). */
+        public Builder styleFade(StyleFade v) { styleFade = v; return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, controlTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
-                    statePrecision, computePrecision, stateBackend, driftControl);
+                    statePrecision, computePrecision, stateBackend, driftControl, styleFade);
         }
     }
 }

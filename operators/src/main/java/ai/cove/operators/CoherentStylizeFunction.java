@@ -11,6 +11,7 @@ import ai.cove.engine.RgbImage;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StreamState;
+import ai.cove.engine.StyleFade;
 import ai.cove.schemas.Codec;
 import ai.cove.engine.Stylizer;
 import ai.djl.Device;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The keyed coherent stylization operator: per video id it keeps F^o and the previous frame in
  * keyed state and calls the engine's step on frames in sequence order ({@link SequenceBuffer}
- * restores the order, drops duplicates and gives up missing frames). State is cleared at
+ * restores the order, drops duplicates and gives up missing frames). A style change dissolves over
+ * {@link StyleFade#frames()} frames, the old style's recurrence kept in keyed state meanwhile. State is cleared at
  * end-of-stream, or when the video has been idle for the TTL (one idle timer per video, moved on
  * every frame). {@link Capacity} bounds what a subtask holds: videos, F^o bytes, buffered bytes.
  */
@@ -56,12 +58,17 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final StatePrecision precision;
     private final ComputePrecision computePrecision;
     private final DriftControl drift;
+    private final StyleFade fade;
 
     private transient SequenceBuffer order;
     private transient Capacity capacity;
     private transient ListState<Tuple4<String, Long, Long, Long>> capacityState;
     private transient ValueState<StreamState> stream;
     private transient ValueState<String> streamStyle;
+    /** While a style change fades in: the old style, its recurrence, and the fade's frames done. */
+    private transient ValueState<String> fadeFromStyle;
+    private transient ValueState<StreamState> fadeFrom;
+    private transient ValueState<Integer> fadeDone;
     private transient ValueState<Long> idleTimer;
 
     private transient Device device;
@@ -74,6 +81,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient Counter gaps;
     private transient Counter resets;
     private transient Counter sceneCuts;
+    private transient Counter styleFades;
     private transient Counter capacityRefusals;
     private transient Histogram inferenceMillis;
     private transient volatile double lastMeanMask;
@@ -83,17 +91,18 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode,
                                    StatePrecision precision, ComputePrecision computePrecision) {
-        this(limits, defaultStyle, mode, precision, computePrecision, DriftControl.DEFAULT);
+        this(limits, defaultStyle, mode, precision, computePrecision, DriftControl.DEFAULT, StyleFade.DEFAULT);
     }
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode, StatePrecision precision,
-                                   ComputePrecision computePrecision, DriftControl drift) {
+                                   ComputePrecision computePrecision, DriftControl drift, StyleFade fade) {
         this.limits = limits;
         this.defaultStyle = defaultStyle;
         this.mode = mode;
         this.precision = precision;
         this.computePrecision = computePrecision;
         this.drift = drift;
+        this.fade = fade;
     }
 
     @Override
@@ -124,6 +133,10 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         stream = getRuntimeContext().getState(new ValueStateDescriptor<>("stream-state",
                 new StreamStateSerializer(precision)));
         streamStyle = getRuntimeContext().getState(new ValueStateDescriptor<>("style", String.class));
+        fadeFromStyle = getRuntimeContext().getState(new ValueStateDescriptor<>("fade-from-style", String.class));
+        fadeFrom = getRuntimeContext().getState(new ValueStateDescriptor<>("fade-from-state",
+                new StreamStateSerializer(precision)));
+        fadeDone = getRuntimeContext().getState(new ValueStateDescriptor<>("fade-done", Integer.class));
         idleTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-timer", Long.class));
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         device = Devices.forWorker(subtask);
@@ -137,6 +150,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         gaps = g.counter("gapsSkipped");
         resets = g.counter("stateResets");
         sceneCuts = g.counter("sceneCuts");
+        styleFades = g.counter("styleFades");
         inferenceMillis = g.histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
         g.gauge("meanMask", () -> lastMeanMask);
         g.gauge("warpError", () -> lastWarpError);
@@ -261,14 +275,14 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
                     + " after " + state.previous().width() + "x" + state.previous().height());
             return e.endOfStream;
         }
-        if (state != null && !style.equals(streamStyle.value())) {
-            state = null; // a new style restarts the recurrence with Net0
-            resets.inc();
+        StyleFade.Step step = fade.step(state == null ? null : stream(state), style, image, this::stylizer);
+        if (step.changed()) {
+            (step.next().fading() ? styleFades : resets).inc();
         }
-        Stylizer.Result r = stylizer(style).step(state, image);
-        stream.update(r.state());
-        streamStyle.update(style);
-        lastStateBytes = StateCodec.storedBytes(r.state(), precision);
+        Stylizer.Result r = step.result();
+        keep(step.next());
+        lastStateBytes = StateCodec.storedBytes(r.state(), precision)
+                + (step.next().fading() ? StateCodec.storedBytes(step.next().fromState(), precision) : 0);
         capacity.state(e.videoId, lastStateBytes, (long) image.width() * image.height());
         inferenceMillis.update(r.modelNanos() / 1_000_000);
         if (r.net1()) {
@@ -284,6 +298,31 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         out.collect(toOutput(e, style, r));
         framesOut.inc();
         return e.endOfStream;
+    }
+
+    /** The video's recurrence(s) as the keyed state holds them. */
+    private StyleFade.Stream stream(StreamState state) throws Exception {
+        Integer done = fadeDone.value();
+        return new StyleFade.Stream(streamStyle.value(), state, fadeFromStyle.value(), fadeFrom.value(),
+                done == null ? 0 : done);
+    }
+
+    private void keep(StyleFade.Stream s) throws Exception {
+        stream.update(s.state());
+        streamStyle.update(s.style());
+        if (s.fading()) {
+            fadeFromStyle.update(s.fromStyle());
+            fadeFrom.update(s.fromState());
+            fadeDone.update(s.faded());
+        } else {
+            clearFade();
+        }
+    }
+
+    private void clearFade() {
+        fadeFromStyle.clear();
+        fadeFrom.clear();
+        fadeDone.clear();
     }
 
     static RgbImage decodePayload(FrameEvent e) {
@@ -337,6 +376,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         }
         stream.clear();
         streamStyle.clear();
+        clearFade();
         idleTimer.clear();
         capacity.remove(ctx.getCurrentKey());
     }

@@ -13,7 +13,7 @@ import org.apache.flink.util.Collector;
  * Runtime style changes from the control topic: every subtask keeps the latest change per video in
  * broadcast state (checkpointed with the source offsets, so a restore neither loses nor repeats one)
  * and sets it on that video's frames before they are keyed. The keyed operator then sees a style
- * change like any other and restarts the recurrence in the new style. A change to a style the job
+ * change like any other and fades into the new style ({@link ai.cove.engine.StyleFade}). A change to a style the job
  * does not know is a dead letter (stage "control"); frames keep their style.
  */
 public class StyleOverrides extends BroadcastProcessFunction<FrameEvent, RawRecord, FrameEvent> {
