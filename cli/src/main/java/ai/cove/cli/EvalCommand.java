@@ -6,14 +6,11 @@ import ai.cove.engine.ComputePrecision;
 import ai.cove.engine.DriftControl;
 import ai.cove.engine.Devices;
 import ai.cove.engine.ImageCodec;
-import ai.cove.engine.ImageOps;
 import ai.cove.engine.Mode;
 import ai.cove.engine.ModelBundle;
 import ai.cove.engine.RgbImage;
-import ai.cove.engine.StreamState;
 import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
-import ai.cove.engine.VideoSource;
 import ai.cove.engine.eval.EvalReport;
 import ai.cove.engine.eval.EvalRow;
 import ai.cove.engine.eval.EvalRow.Method;
@@ -39,7 +36,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -111,7 +107,7 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Method> constant = constantMasks.stream().map(Method::constantMask).toList(); // checks the range
         Files.createDirectories(out);
-        List<Path> clipPaths = listClips();
+        List<Path> clipPaths = EvalClips.list(clips);
         List<String> styleNames = styles != null ? styles : Bundles.available();
         if (styleNames.isEmpty()) {
             throw new IllegalArgumentException("no bundles in " + Bundles.modelsDir() + " and no --styles given");
@@ -121,16 +117,9 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, List<RgbImage>> inputs = new LinkedHashMap<>();
         Map<String, GroundTruth> truths = new LinkedHashMap<>();
         for (Path clip : clipPaths) {
-            String name = clip.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-            List<RgbImage> frames = readFrames(clip);
-            if (frames.size() < 2) {
-                throw new IllegalArgumentException("clip " + clip + " has fewer than 2 frames");
-            }
-            RgbImage f0 = frames.get(0);
-            Path flowCache = cache.resolve(name + "-" + f0.width() + "x" + f0.height());
-            try (ProgressBar bar = bar("flow " + name, frames.size() - 1)) {
-                truths.put(name, GroundTruth.of(clip, frames, flowCache, bar::step));
-            }
+            String name = EvalClips.name(clip);
+            List<RgbImage> frames = EvalClips.read(clip, maxFrames, maxWidth);
+            truths.put(name, EvalClips.truth(clip, frames, cache));
             inputs.put(name, frames);
             cuts.put(name, readCuts(clip, frames.size()));
             rows.add(new EvalRow(name, "-", Method.INPUT, truths.get(name).pairErrors(frames), meanSharpness(frames),
@@ -336,48 +325,7 @@ public final class EvalCommand implements Callable<Integer> {
         return frames.stream().mapToDouble(Sharpness::index).average().orElse(0);
     }
 
-    private List<RgbImage> readFrames(Path clip) {
-        Path source = Files.isDirectory(clip.resolve("frames")) ? clip.resolve("frames") : clip;
-        try (VideoSource src = VideoSource.open(source)) {
-            return src.take(maxFrames).stream().map(f -> ImageOps.fitWidth(f, maxWidth)).toList();
-        }
-    }
-
-    private List<Path> listClips() throws IOException {
-        List<Path> found = new ArrayList<>();
-        for (Path p : clips) {
-            if (isClip(p)) {
-                found.add(p);
-            } else if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.list(p)) {
-                    s.filter(this::isClip).sorted().forEach(found::add);
-                }
-            } else {
-                throw new IllegalArgumentException("--clips: " + p + " is neither a clip nor a folder of clips");
-            }
-        }
-        if (found.isEmpty()) {
-            throw new IllegalArgumentException("no clips (video files or frame folders) in " + clips);
-        }
-        return found;
-    }
-
-    /** A video file, or a folder holding frames directly or in a frames/ subfolder. */
-    private boolean isClip(Path p) {
-        if (Files.isRegularFile(p)) {
-            return p.toString().toLowerCase(Locale.ROOT).matches(".*\\.(mp4|mov|mkv|avi|webm)$");
-        }
-        if (Files.isDirectory(p.resolve("frames"))) {
-            return true;
-        }
-        try (Stream<Path> s = Files.list(p)) {
-            return s.anyMatch(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$"));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static ProgressBar bar(String task, long max) {
+    static ProgressBar bar(String task, long max) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII).build();
     }
 

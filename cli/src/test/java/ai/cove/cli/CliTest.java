@@ -184,6 +184,29 @@ class CliTest {
     }
 
     @Test
+    void evalSwitchComparesAHardSwitchWithFadesAroundTheChange() throws Exception {
+        Path out = tmp.resolve("eval-switch");
+        String other = Path.of(BUNDLE).resolveSibling("tiny-evidence-bundle").toString();
+        assertThat(run("eval-switch", "--clips", tmp.resolve("clips").toString(), "--from", BUNDLE, "--to", other,
+                "--at", "2", "--fade-frames", "0,3", "--max-frames", "6", "--out", out.toString(),
+                "--cache", tmp.resolve("flow-cache").toString())).isZero();
+        List<String> rows = Files.readAllLines(out.resolve("table.md")).stream().filter(l -> l.startsWith("| generated |"))
+                .toList();
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0)).contains("| hard switch |");
+        assertThat(rows.get(1)).contains("| fade 3 frames |");
+        for (String row : rows) {
+            String[] cells = row.split("\\|");
+            assertThat(Double.parseDouble(cells[3].trim())).as(row).isFinite().isLessThanOrEqualTo(Double.parseDouble(cells[4].trim()));
+        }
+        assertThat(Files.size(out.resolve("switch_generated.png"))).isGreaterThan(1000);
+        assertThat(ImageCodec.read(out.resolve("strip_generated.png")).height()).as("one row per switch").isGreaterThan(61);
+        // the change and the longest fade need at + 3 + 1 frames
+        assertThat(run("eval-switch", "--clips", tmp.resolve("clips").toString(), "--from", BUNDLE, "--to", other,
+                "--at", "4", "--fade-frames", "0,3", "--max-frames", "6", "--out", out.toString())).isEqualTo(1);
+    }
+
+    @Test
     void evalReusesPerFrameResultsOfBundlesWithTheSameStyleNetwork() throws Exception {
         Path copy = tmp.resolve("tiny-copy");
         try (var files = Files.list(Path.of(BUNDLE))) {
