@@ -10,6 +10,7 @@ import ai.cove.job.KafkaAccess;
 import ai.cove.job.KafkaAccess.Role;
 import ai.cove.job.StateBackend;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
@@ -61,6 +62,8 @@ public final class RunCommand implements Callable<Integer> {
     String stateBackend;
     @Option(names = "--style-fade-frames", description = "a video's style change dissolves over this many frames, "
             + "both styles running meanwhile (0: switch at once); default from the config") Integer styleFadeFrames;
+    @Option(names = "--preload-styles", split = ",", description = "styles every subtask loads at start, so that a "
+            + "change to one never waits for a model load; default from the config (preload_styles)") List<String> preloadStyles;
 
     @Override
     public Integer call() throws Exception {
@@ -76,8 +79,10 @@ public final class RunCommand implements Callable<Integer> {
                 .parallelism(parallelism != null ? parallelism : f.parallelism())
                 .stateBackend(stateBackend != null ? StateBackend.parse(stateBackend) : f.stateBackend())
                 .styleFade(styleFadeFrames != null ? new StyleFade(styleFadeFrames) : f.styleFade())
+                .preloadStyles(preloadStyles != null ? preloadStyles : f.preloadStyles())
                 .build();
-        Bundles.find(c.style()); // an unknown default style fails here, not inside the running job
+        Bundles.find(c.style()); // an unknown default or preloaded style fails here, not inside the running job
+        c.preloadStyles().forEach(Bundles::find);
         String restore = restorePath();
         if (restore != null) {
             System.out.println("resuming from " + restore);

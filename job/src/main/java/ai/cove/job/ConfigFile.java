@@ -75,7 +75,18 @@ public final class ConfigFile {
                 .stateBackend(StateBackend.parse(cp.path("state_backend").asText(d.stateBackend().label())))
                 .driftControl(driftControl(n.path("drift_control"), d.driftControl()))
                 .styleFade(new StyleFade(n.path("style_fade_frames").asInt(d.styleFade().frames())))
+                .preloadStyles(n.has("preload_styles") ? strings(n.path("preload_styles")) : d.preloadStyles())
                 .build();
+    }
+
+    /** A YAML list of strings (one string is a list of one). */
+    private static java.util.List<String> strings(JsonNode n) {
+        if (!n.isArray()) {
+            return java.util.List.of(n.asText());
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.forEach(v -> out.add(v.asText()));
+        return out;
     }
 
     /** drift_control: {cut_traced_share, refresh_every, refresh_frames}; absent fields keep the defaults. */

@@ -61,7 +61,7 @@ public final class CoveJob {
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(restyled)
                 .keyBy(f -> f.videoId)
                 .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision(),
-                        c.driftControl(), c.styleFade()))
+                        c.driftControl(), c.styleFade()).preloading(c.preloadStyles()))
                 .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
                 .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));

@@ -20,14 +20,14 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
                         boolean bounded, StatePrecision statePrecision,
                         ComputePrecision computePrecision, StateBackend stateBackend, DriftControl driftControl,
-                        StyleFade styleFade)
+                        StyleFade styleFade, java.util.List<String> preloadStyles)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "audio", "control", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
                 StatePrecision.FLOAT16, ComputePrecision.AUTO, StateBackend.HASHMAP, DriftControl.DEFAULT,
-                StyleFade.DEFAULT);
+                StyleFade.DEFAULT, java.util.List.of());
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -45,7 +45,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                 + ", audio=" + audioTopic + ", control=" + controlTopic + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
                 + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
-                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + ", fade=" + styleFade.frames() + " frames]";
+                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + ", fade=" + styleFade.frames() + " frames, preload=" + preloadStyles + "]";
     }
 
     public Builder toBuilder() {
@@ -66,6 +66,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private StateBackend stateBackend;
         private DriftControl driftControl;
         private StyleFade styleFade;
+        private java.util.List<String> preloadStyles;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -89,6 +90,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             stateBackend = c.stateBackend;
             driftControl = c.driftControl;
             styleFade = c.styleFade;
+            preloadStyles = c.preloadStyles;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -118,11 +120,14 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder driftControl(DriftControl v) { driftControl = v; return this; }
         /** How a video's style change dissolves (frames; 0 switches at once). */
         public Builder styleFade(StyleFade v) { styleFade = v; return this; }
+        /** Styles every subtask loads at start, so that a change to one of them never waits for a load. */
+        public Builder preloadStyles(java.util.List<String> v) { preloadStyles = java.util.List.copyOf(v); return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, controlTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
-                    statePrecision, computePrecision, stateBackend, driftControl, styleFade);
+                    statePrecision, computePrecision, stateBackend, driftControl, styleFade,
+                    preloadStyles);
         }
     }
 }

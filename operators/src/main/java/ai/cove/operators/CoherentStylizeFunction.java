@@ -59,6 +59,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final ComputePrecision computePrecision;
     private final DriftControl drift;
     private final StyleFade fade;
+    private List<String> preload = List.of();
 
     private transient SequenceBuffer order;
     private transient Capacity capacity;
@@ -105,6 +106,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         this.fade = fade;
     }
 
+    /** Styles to load at start besides the default one: a change to them then never waits for a load. */
+    public CoherentStylizeFunction preloading(List<String> styles) {
+        preload = List.copyOf(styles);
+        return this;
+    }
+
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
         capacity = new Capacity(limits);
@@ -115,6 +122,11 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             capacity.restore(capacityState.get(), video -> KeyGroupRangeAssignment.assignKeyToParallelOperator(video,
                     task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask());
         }
+    }
+
+    /** The styles this subtask has loaded (tests). */
+    java.util.Set<String> loadedStyles() {
+        return stylizers.keySet();
     }
 
     /** What this subtask holds now (tests, metrics). */
@@ -161,6 +173,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         g.gauge("bufferedBytes", () -> capacity.bufferedBytes());
         capacityRefusals = g.counter("capacityRefusals");
         stylizer(defaultStyle); // load and warm up before the first frame arrives
+        preload.forEach(this::stylizer);
         LOG.info("subtask {} stylizes on {} in {} with {} libtorch intra-op thread(s)", subtask, device,
                 bundles.get(defaultStyle).precision().label(), JniUtils.getNumThreads());
     }

@@ -281,4 +281,18 @@ class CoherentStylizeFunctionTest {
         // the test can fail: a restore that lost the old style's recurrence would give the hard switch's frame
         assertThat(java.util.Arrays.equals(expected.get(3).jpeg, run(StyleFade.HARD, frames).get(3).jpeg)).isFalse();
     }
+
+    @Test
+    void preloadedStylesAreLoadedBeforeTheFirstFrame() throws Exception {
+        var f = new CoherentStylizeFunction(LIMITS, BUNDLE, Mode.COHERENT, StatePrecision.FLOAT16,
+                ComputePrecision.FLOAT32, DriftControl.DEFAULT, StyleFade.DEFAULT).preloading(List.of(OTHER_BUNDLE));
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(f), e -> e.videoId,
+                Types.STRING)) {
+            h.open();
+            assertThat(f.loadedStyles()).containsExactlyInAnyOrder(BUNDLE, OTHER_BUNDLE);
+        }
+        // without preloading only the default style is loaded
+        var plain = (CoherentStylizeFunction) ((KeyedProcessOperator<?, ?, ?>) harness.getOperator()).getUserFunction();
+        assertThat(plain.loadedStyles()).containsExactly(BUNDLE);
+    }
 }
