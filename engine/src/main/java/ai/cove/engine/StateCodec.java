@@ -36,11 +36,9 @@ public final class StateCodec {
                 out.writeByte(precision.ordinal());
                 out.write(precision == StatePrecision.FLOAT32 ? float32(s.composite()) : float16(s.composite()));
             }
-            // appended last: states written before it decode as "no thumbnail"
-            out.writeBoolean(s.outputGrey() != null);
-            if (s.outputGrey() != null) {
-                out.write(s.outputGrey());
-            }
+            // appended last, in the order cove added them: older states decode as "no thumbnail"
+            writeThumbnail(out, s.outputGrey());
+            writeThumbnail(out, s.inputGrey());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -51,7 +49,8 @@ public final class StateCodec {
     public static long storedBytes(StreamState s, StatePrecision precision) {
         long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1 + 1;
         long composite = s.hasComposite() ? 1 + (long) s.composite().length * (precision == StatePrecision.FLOAT32 ? 4 : 2) : 0;
-        long grey = s.outputGrey() == null ? 0 : s.outputGrey().length;
+        long grey = 1 + (s.outputGrey() == null ? 0 : s.outputGrey().length)
+                + (s.inputGrey() == null ? 0 : s.inputGrey().length);
         return header + s.previous().rgb().length + composite + grey;
     }
 
@@ -84,15 +83,29 @@ public final class StateCodec {
                     }
                 }
             }
-            byte[] grey = null;
-            if (in.available() > 0 && in.readBoolean()) {
-                grey = new byte[fh * fw];
-                in.readFully(grey);
-            }
-            return new StreamState(frames, new RgbImage(w, h, rgb), c, fh, fw, composite, grey);
+            byte[] outputGrey = readThumbnail(in, fh * fw);
+            byte[] inputGrey = readThumbnail(in, fh * fw);
+            return new StreamState(frames, new RgbImage(w, h, rgb), c, fh, fw, composite, outputGrey, inputGrey);
         } catch (IOException | ArrayIndexOutOfBoundsException e) {
             throw new IllegalArgumentException("truncated cove stream state: " + e.getMessage(), e);
         }
+    }
+
+    private static void writeThumbnail(DataOutputStream out, byte[] grey) throws IOException {
+        out.writeBoolean(grey != null);
+        if (grey != null) {
+            out.write(grey);
+        }
+    }
+
+    /** A thumbnail of n bytes, or null when the state has none (or ends before it: an older state). */
+    private static byte[] readThumbnail(DataInputStream in, int n) throws IOException {
+        if (in.available() == 0 || !in.readBoolean()) {
+            return null;
+        }
+        byte[] grey = new byte[n];
+        in.readFully(grey);
+        return grey;
     }
 
     private static byte[] float32(float[] v) {

@@ -165,11 +165,16 @@ public final class Stylizer implements AutoCloseable {
             double meanMask = Double.NaN;
             boolean sceneCut = false;
             Traced traced = null;
+            NDArray inputGrey = mode == Mode.COHERENT ? timed(times, StageTimes.Stage.STABILITY,
+                    () -> eightBit(greyAt(image, fs.get(2), fs.get(3)))) : null;
             if (continues) {
                 RgbImage previous = state.previous().padToMultiple(spec.sizeMultiple());
-                NDArray previousImage = toTensor(m, previous);
+                // the full previous frame as a tensor only where a network needs it (or an older state lacks its thumbnail)
+                NDArray previousImage = spec.maskSeesImages() || state.inputGrey() == null ? toTensor(m, previous) : null;
                 NDArray flow = flow(m, times, previous, padded, image);
-                traced = traced(m, times, previousImage, image, flow, fs.get(2), fs.get(3));
+                NDArray previousGrey = state.inputGrey() != null ? thumbnail(m, state.inputGrey(), fs.get(2), fs.get(3))
+                        : eightBit(greyAt(previousImage, fs.get(2), fs.get(3)));
+                traced = traced(m, times, previousGrey, inputGrey, flow, fs.get(2), fs.get(3));
                 sceneCut = drift.isCut(traced.share());
                 if (!sceneCut) {
                     NDArray previousComposite = m.create(state.composite(),
@@ -192,12 +197,12 @@ public final class Stylizer implements AutoCloseable {
             long start = System.nanoTime();
             NDArray outputGrey = mode == Mode.COHERENT ? greyAt(output, fs.get(2), fs.get(3)) : null;
             double warpError = net1 && state.outputGrey() != null ? warpError(m, state, outputGrey, traced) : Double.NaN;
-            byte[] outputGreyBytes = outputGrey == null ? null : outputGrey.mul(255f).add(0.5f).floor()
-                    .toType(DataType.UINT8, false).toByteArray();
+            byte[] outputGreyBytes = outputGrey == null ? null : bytes(outputGrey);
+            byte[] inputGreyBytes = inputGrey == null ? null : bytes(inputGrey);
             times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
             long frames = state == null ? 1 : state.frames() + 1;
             StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
-                    mode == Mode.COHERENT ? carried(composite) : null, outputGreyBytes);
+                    mode == Mode.COHERENT ? carried(composite) : null, outputGreyBytes, inputGreyBytes);
             return new Result(stylized, next, net1, meanMask, warpError, sceneCut, times);
         }
     }
@@ -217,11 +222,11 @@ public final class Stylizer implements AutoCloseable {
      * (grey, feature resolution) and p + W_t(p) lies inside the frame. Eq. 8's ground-truth occlusion
      * replaced by what the estimated flow explains; a scene cut leaves few such pixels.
      */
-    private Traced traced(NDManager m, StageTimes times, NDArray previousImage, NDArray image, NDArray flow,
+    private Traced traced(NDManager m, StageTimes times, NDArray previousGrey, NDArray grey, NDArray flow,
                           long h, long w) {
         long start = System.nanoTime();
-        NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(greyAt(previousImage, h, w), flow));
-        NDArray pixels = warped.sub(greyAt(image, h, w)).abs().lt(TRACEABLE_INPUT_DIFFERENCE)
+        NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(previousGrey, flow));
+        NDArray pixels = warped.sub(grey).abs().lt(TRACEABLE_INPUT_DIFFERENCE)
                 .logicalAnd(inside(m, flow, h, w)).toType(DataType.FLOAT32, false);
         Traced t = new Traced(pixels, pixels.sum().getFloat(), flow);
         times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
@@ -237,10 +242,25 @@ public final class Stylizer implements AutoCloseable {
             return Double.NaN;
         }
         Shape g = outputGrey.getShape();
-        NDArray previousOutput = m.create(ByteBuffer.wrap(state.outputGrey()), new Shape(1, 1, g.get(2), g.get(3)),
-                DataType.UINT8).toType(DataType.FLOAT32, false).div(255f);
+        NDArray previousOutput = thumbnail(m, state.outputGrey(), g.get(2), g.get(3));
         NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(previousOutput, traced.flow()));
         return outputGrey.sub(warped).square().mul(traced.pixels()).sum().getFloat() / traced.count();
+    }
+
+    /** An 8-bit grey thumbnail as [1,1,h,w] in [0,1]. */
+    private static NDArray thumbnail(NDManager m, byte[] grey, long h, long w) {
+        return m.create(ByteBuffer.wrap(grey), new Shape(1, 1, h, w), DataType.UINT8).toType(DataType.FLOAT32, false)
+                .div(255f);
+    }
+
+    /** Grey in [0,1] rounded to what an 8-bit thumbnail holds, so a kept thumbnail and a fresh one agree. */
+    private static NDArray eightBit(NDArray grey) {
+        return grey.mul(255f).add(0.5f).floor().div(255f);
+    }
+
+    /** [1,1,h,w] grey in [0,1] (on the 8-bit grid) -> its bytes. */
+    private static byte[] bytes(NDArray grey) {
+        return grey.mul(255f).add(0.5f).floor().toType(DataType.UINT8, false).toByteArray();
     }
 
     /** Where p + W(p) lies inside the h x w feature grid. */

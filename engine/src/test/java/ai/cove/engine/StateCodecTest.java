@@ -23,18 +23,29 @@ class StateCodecTest {
     }
 
     @Test
-    void thePreviousOutputsThumbnailRoundTripsAndOlderStatesDecodeWithoutIt() {
+    void theThumbnailsRoundTripAndOlderStatesDecodeWithoutThem() {
         byte[] grey = {1, 2, 3, 4, 5, (byte) 250};
-        StreamState s = new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], grey);
-        assertThat(StateCodec.decode(StateCodec.encode(s, StatePrecision.FLOAT16)).outputGrey()).containsExactly(grey);
+        byte[] input = {9, 8, 7, 6, 5, 4};
+        StreamState s = new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], grey, input);
+        StreamState back = StateCodec.decode(StateCodec.encode(s, StatePrecision.FLOAT16));
+        assertThat(back.outputGrey()).containsExactly(grey);
+        assertThat(back.inputGrey()).containsExactly(input);
         assertThat(StateCodec.storedBytes(s, StatePrecision.FLOAT16)).isEqualTo(StateCodec.encode(s, StatePrecision.FLOAT16).length);
-        // a state written before the thumbnail existed ends right after F^o
+        // a state written before the input's thumbnail existed ends right after the output's
+        byte[] outputOnly = StateCodec.encode(new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], grey, null),
+                StatePrecision.FLOAT16);
+        StreamState olderByOne = StateCodec.decode(java.util.Arrays.copyOf(outputOnly, outputOnly.length - 1));
+        assertThat(olderByOne.outputGrey()).containsExactly(grey);
+        assertThat(olderByOne.inputGrey()).isNull();
+        // and one written before either existed, right after F^o
         byte[] without = StateCodec.encode(new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12]), StatePrecision.FLOAT16);
-        StreamState older = StateCodec.decode(java.util.Arrays.copyOf(without, without.length - 1));
+        StreamState older = StateCodec.decode(java.util.Arrays.copyOf(without, without.length - 2));
         assertThat(older.outputGrey()).isNull();
         assertThat(older.composite()).hasSize(12);
-        assertThatThrownBy(() -> new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], new byte[5]))
+        assertThatThrownBy(() -> new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], new byte[5], null))
                 .hasMessageContaining("outputGrey holds 5 bytes, expected 2x3");
+        assertThatThrownBy(() -> new StreamState(4, RgbImage.blank(8, 6), 2, 2, 3, new float[12], null, new byte[5]))
+                .hasMessageContaining("inputGrey holds 5 bytes, expected 2x3");
     }
 
     @Test

@@ -242,6 +242,21 @@ class StylizerTest {
     }
 
     @Test
+    void theKeptInputThumbnailGivesTheSameStepAsOneRecomputedFromThePreviousFrame() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState first = s.step(null, inputs.get(0)).state();
+            assertThat(first.inputGrey()).hasSize(first.featureHeight() * first.featureWidth());
+            StreamState without = new StreamState(first.frames(), first.previous(), first.channels(), first.featureHeight(),
+                    first.featureWidth(), first.composite(), first.outputGrey(), null);
+            Stylizer.Result kept = s.step(first, inputs.get(1));
+            Stylizer.Result recomputed = s.step(without, inputs.get(1));
+            assertThat(kept.warpError()).isNotNaN().isEqualTo(recomputed.warpError());
+            assertThat(kept.image()).isEqualTo(recomputed.image());
+            assertThat(kept.state().inputGrey()).isEqualTo(recomputed.state().inputGrey());
+        }
+    }
+
+    @Test
     void stageTimesAttributeEachStepToTheStagesThatRan() {
         try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
             Stylizer.Result net0 = s.step(null, inputs.get(0));
