@@ -12,29 +12,18 @@ import ai.cove.engine.StageTimes;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StreamState;
-import ai.cove.engine.StreamRun;
 import ai.cove.engine.Stylizer;
 import ai.cove.engine.eval.Timing;
 import ai.cove.job.JobConfig;
-import ai.cove.job.JobRunner;
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,6 +67,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--streams", description = "also measure S streams: the job at parallelism S vs direct stylize on S "
             + "threads, cores/S libtorch threads each (default: one per core; 1 to skip)")
     Integer streams;
+
+    @Option(names = "--batch", split = ",", paramLabel = "B", description = "also measure cross-stream batching at "
+            + "parallelism 1: max(B) videos, passes of up to B frames, throughput and latency per B (e.g. 1,2,4)")
+    List<Integer> batches;
+
+    @Option(names = "--batch-wait-ms", defaultValue = "40", description = "with --batch: how long a pass waits for more "
+            + "videos (default: ${DEFAULT-VALUE})")
+    long batchWaitMillis;
 
     @Override
     public Integer call() throws Exception {
@@ -142,6 +139,10 @@ public final class BenchCommand implements Callable<Integer> {
                 int s = streams != null ? streams : Runtime.getRuntime().availableProcessors();
                 if (s > 1) {
                     md.append(PipelineBench.scalingSection(bundle, pipelineFrames, s));
+                }
+                if (batches != null) {
+                    md.append(PipelineBench.batchingSection(bundle, pipelineFrames, batches, batchWaitMillis,
+                            Math.max(0.3, 0.5 * directFps)));
                 }
             }
         }
@@ -224,29 +225,11 @@ public final class BenchCommand implements Callable<Integer> {
      * load queueing behind earlier frames adds to it.
      */
     private static String latencyAt(JobConfig base, List<RgbImage> clip, String load, double fps) throws Exception {
-        String in = "lat-" + load + "-in";
-        String outTopic = "lat-" + load + "-out";
-        JobConfig alo = base.toBuilder().topics(in, outTopic, "lat-" + load + "-dead").groupId("bench-" + load)
-                .exactlyOnce(false).build();
-        Topics.ensure(alo.bootstrap(), new Properties(), 1, in, outTopic, alo.deadLetterTopic());
-        JobClient job = JobRunner.start(alo, null);
-        // one frame through first, so that job start-up and partition assignment are not timed
-        PipelineBench.send(alo, List.of("warm-up"), clip.subList(0, 1), 0);
-        FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, 1, Duration.ofMinutes(5));
-        Map<String, Long> sentAt = PipelineBench.send(alo, List.of("bench"), clip, fps);
-        var latOut = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), outTopic, clip.size() + 1,
-                Duration.ofMinutes(10)).stream().filter(r -> "bench".contentEquals(FrameTopics.stylized(r).getVideoId())).toList();
-        job.cancel().get();
-        double[] lat = latOut.stream().mapToDouble(r -> r.timestamp() - sentAt.get("bench/" + FrameTopics.stylized(r).getSeq()))
-                .sorted().toArray();
-        double model = latOut.stream().mapToDouble(r -> FrameTopics.stylized(r).getModelMillis()).average().orElse(Double.NaN);
-        double p50 = percentile(lat, 0.5);
-        return String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.0f | %.0f |%n", load, fps, p50,
-                percentile(lat, 0.99), model, p50 - model);
-    }
-
-    private static double percentile(double[] sorted, double q) {
-        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+        JobConfig alo = base.toBuilder().topics("lat-" + load + "-in", "lat-" + load + "-out", "lat-" + load + "-dead")
+                .groupId("bench-" + load).exactlyOnce(false).build();
+        double[] lat = PipelineBench.latency(alo, clip, List.of("bench"), fps);
+        return String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.0f | %.0f |%n", load, fps, lat[0], lat[1], lat[2],
+                lat[0] - lat[2]);
     }
 
 }

@@ -9,6 +9,7 @@ import ai.cove.engine.Stylizer;
 import ai.cove.engine.eval.Timing;
 import ai.cove.job.JobConfig;
 import ai.cove.job.JobRunner;
+import ai.cove.operators.BatchLimits;
 import ai.cove.schemas.Frame;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -111,16 +113,24 @@ final class PipelineBench {
      * timed output. One input partition keeps the warm-up videos ahead of the timed ones.
      */
     static double pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism) throws Exception {
+        return pipeline(bundle, clip, parallelism, idsOnDistinctSubtasks("bench-", parallelism), BatchLimits.NONE);
+    }
+
+    /**
+     * The same with the given timed videos (and as many warm-up videos, so that the warm-up runs
+     * the passes the timed videos will) and cross-stream batching.
+     */
+    static double pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism, List<String> timed,
+                           BatchLimits batch) throws Exception {
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
             JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
                     .style(bundle.spec().dir().toString()).computePrecision(bundle.precision())
                     .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString())
                     .topics("bench-in", "bench-out", "bench-dead").groupId("bench").parallelism(parallelism)
-                    .bounded(true).build();
+                    .batch(batch).bounded(true).build();
             Topics.ensure(c.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
-            send(c, idsOnDistinctSubtasks("warm-up-", parallelism), warmUpVideo(clip), 0);
-            List<String> timed = idsOnDistinctSubtasks("bench-", parallelism);
+            send(c, timed.stream().map(id -> "warm-up-" + id).toList(), warmUpVideo(clip), 0);
             send(c, timed, clip, 0);
             JobRunner.start(c, null).getJobExecutionResult().get();
             long[] at = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2))
@@ -136,6 +146,79 @@ final class PipelineBench {
             }
             return (at.length - 1) / ((at[at.length - 1] - at[0]) / 1e3);
         }
+    }
+
+    /**
+     * Cross-stream batching at parallelism 1: {@code videos} videos of the clip, the pass holding up
+     * to B of them, for each B: exactly-once throughput, and at-least-once latency with the videos
+     * paced together at {@code lightFps} frames per second in all.
+     */
+    static String batchingSection(ModelBundle bundle, List<RgbImage> clip, List<Integer> batches, long waitMillis,
+                                  double lightFps) throws Exception {
+        int videos = batches.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        List<String> ids = new ArrayList<>();
+        for (int v = 0; v < videos; v++) {
+            ids.add("bench-" + v);
+        }
+        StringBuilder rows = new StringBuilder();
+        double first = Double.NaN;
+        for (int b : batches) {
+            BatchLimits batch = new BatchLimits(b, waitMillis);
+            double fps = pipeline(bundle, clip, 1, ids, batch);
+            first = Double.isNaN(first) ? fps : first;
+            double[] lat = latency(bundle, clip, ids, batch, lightFps);
+            rows.append(String.format(Locale.ROOT, "| %d | %.2f | **%.2f** | %.0f | %.0f | %.0f |%n", b, fps, fps / first,
+                    lat[0], lat[1], lat[2]));
+        }
+        return String.format(Locale.ROOT, "%nCross-stream batching (%d videos of %dx%d at parallelism 1, a pass waits at "
+                + "most %d ms for more videos; throughput exactly-once after a warm-up video per video; latency "
+                + "at-least-once, the videos paced at %.1f frames/s in all):%n%n"
+                + "| frames per pass (B) | throughput fps | vs first row | p50 ms | p99 ms | model ms per frame (mean) |%n"
+                + "|---|---|---|---|---|---|%n%s", videos, clip.get(0).width(), clip.get(0).height(), waitMillis,
+                lightFps, rows);
+    }
+
+    /** At-least-once latency of the videos in {@code ids} paced at {@code fps} in all: p50, p99, mean model ms. */
+    static double[] latency(ModelBundle bundle, List<RgbImage> clip, List<String> ids, BatchLimits batch, double fps)
+            throws Exception {
+        Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
+            JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
+                    .style(bundle.spec().dir().toString()).computePrecision(bundle.precision())
+                    .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString())
+                    .topics("lat-in", "lat-out", "lat-dead").groupId("bench-latency").exactlyOnce(false).batch(batch)
+                    .build();
+            return latency(c, clip, ids, fps);
+        }
+    }
+
+    /**
+     * Starts the at-least-once job {@code alo}, sends one warm-up frame per video, then the clip as
+     * the videos in {@code ids} paced at {@code fps} frames per second in all; p50 and p99 of broker
+     * append of the input to broker append of the output, and the mean model time per frame.
+     */
+    static double[] latency(JobConfig alo, List<RgbImage> clip, List<String> ids, double fps) throws Exception {
+        Topics.ensure(alo.bootstrap(), new Properties(), 1, alo.inputTopic(), alo.outputTopic(), alo.deadLetterTopic());
+        JobClient job = JobRunner.start(alo, null);
+        try {
+            // a first frame per video through first, so that start-up and the first passes are not timed
+            send(alo, ids.stream().map(id -> "warm-up-" + id).toList(), clip.subList(0, 1), 0);
+            FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(), ids.size(), Duration.ofMinutes(5));
+            Map<String, Long> sentAt = send(alo, ids, clip, fps / ids.size());
+            var out = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(),
+                    ids.size() * (clip.size() + 1), Duration.ofMinutes(10)).stream()
+                    .filter(r -> ids.contains(FrameTopics.stylized(r).getVideoId().toString())).toList();
+            double[] lat = out.stream().mapToDouble(r -> r.timestamp() - sentAt.get(FrameTopics.stylized(r).getVideoId()
+                    + "/" + FrameTopics.stylized(r).getSeq())).sorted().toArray();
+            double model = out.stream().mapToDouble(r -> FrameTopics.stylized(r).getModelMillis()).average().orElse(Double.NaN);
+            return new double[] {percentile(lat, 0.5), percentile(lat, 0.99), model};
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    static double percentile(double[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
     }
 
     /** The job's warm-up video: JOB_WARM_UP_FRAMES frames of the clip's size, the clip repeated if short. */

@@ -9,6 +9,7 @@ import ai.cove.job.JobRunner;
 import ai.cove.job.KafkaAccess;
 import ai.cove.job.KafkaAccess.Role;
 import ai.cove.job.StateBackend;
+import ai.cove.operators.BatchLimits;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -64,6 +65,10 @@ public final class RunCommand implements Callable<Integer> {
             + "both styles running meanwhile (0: switch at once); default from the config") Integer styleFadeFrames;
     @Option(names = "--preload-styles", split = ",", description = "styles every subtask loads at start, so that a "
             + "change to one never waits for a model load; default from the config (preload_styles)") List<String> preloadStyles;
+    @Option(names = "--batch-frames", description = "cross-stream batching: frames of different videos per pass of the "
+            + "networks (1: none); default from the config (batch.max_frames)") Integer batchFrames;
+    @Option(names = "--batch-wait-ms", description = "how long a pass waits for more videos; default from the config "
+            + "(batch.max_wait_ms)") Long batchWaitMillis;
 
     @Override
     public Integer call() throws Exception {
@@ -80,6 +85,8 @@ public final class RunCommand implements Callable<Integer> {
                 .stateBackend(stateBackend != null ? StateBackend.parse(stateBackend) : f.stateBackend())
                 .styleFade(styleFadeFrames != null ? new StyleFade(styleFadeFrames) : f.styleFade())
                 .preloadStyles(preloadStyles != null ? preloadStyles : f.preloadStyles())
+                .batch(new BatchLimits(batchFrames != null ? batchFrames : f.batch().maxFrames(),
+                        batchWaitMillis != null ? batchWaitMillis : f.batch().maxWaitMillis()))
                 .build();
         Bundles.find(c.style()); // an unknown default or preloaded style fails here, not inside the running job
         c.preloadStyles().forEach(Bundles::find);

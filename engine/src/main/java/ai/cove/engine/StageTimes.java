@@ -28,6 +28,13 @@ public final class StageTimes {
         }
     }
 
+    /** Adds 1/n of each stage of {@code batch}: this frame's share of a pass over n frames. */
+    public void addShare(StageTimes batch, int n) {
+        for (int i = 0; i < nanos.length; i++) {
+            nanos[i] += batch.nanos[i] / n;
+        }
+    }
+
     public long nanos(Stage stage) {
         return nanos[stage.ordinal()];
     }

@@ -18,7 +18,7 @@ import java.util.function.Function;
  * <p>Cost: the fade's frames run both style networks (about 2x the model time for K frames).
  * {@code frames} = 0 is the hard switch: the new style restarts the recurrence with Net0.
  */
-public record StyleFade(int frames) {
+public record StyleFade(int frames) implements java.io.Serializable {
     /** Half a second at 25 fps. */
     public static final StyleFade DEFAULT = new StyleFade(12);
     public static final StyleFade HARD = new StyleFade(0);

@@ -2,8 +2,10 @@ package ai.cove.engine;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
@@ -11,6 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -152,59 +155,117 @@ public final class Stylizer implements AutoCloseable {
 
     /** Stylizes one frame. {@code state} is null for the first frame of a stream. */
     public Result step(StreamState state, RgbImage frame) {
+        return stepAll(Arrays.asList(state), List.of(frame)).get(0);
+    }
+
+    /**
+     * Stylizes one frame of each of several streams in one pass: the encoder and the decoder, most of
+     * the work, run once over the batch; flow, warp, mask and composition run per stream. The frames
+     * must pad to one size. A batched stage's time is shared equally among the frames' times.
+     * {@code states} may hold null (a stream's first frame).
+     */
+    public List<Result> stepAll(List<StreamState> states, List<RgbImage> frames) {
+        if (states.size() != frames.size() || frames.isEmpty()) {
+            throw new IllegalArgumentException("stepAll needs one state per frame and at least one frame, got "
+                    + states.size() + " states and " + frames.size() + " frames");
+        }
         // Grad mode is per thread in libtorch and on in new threads.
         JniUtils.setGradMode(false);
-        RgbImage padded = frame.padToMultiple(spec.sizeMultiple());
-        boolean continues = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
-        StageTimes times = new StageTimes();
-        try (NDManager m = base.newSubManager()) {
-            NDArray image = toTensor(m, padded);
-            NDArray features = run(ModelBundle.Module.ENCODER, times, image);
-            Shape fs = features.getShape();
-            NDArray composite = features;
-            double meanMask = Double.NaN;
-            boolean sceneCut = false;
-            Traced traced = null;
-            NDArray inputGrey = mode == Mode.COHERENT ? timed(times, StageTimes.Stage.STABILITY,
-                    () -> eightBit(greyAt(image, fs.get(2), fs.get(3)))) : null;
-            if (continues) {
-                RgbImage previous = state.previous().padToMultiple(spec.sizeMultiple());
-                // the full previous frame as a tensor only where a network needs it (or an older state lacks its thumbnail)
-                NDArray previousImage = spec.maskSeesImages() || state.inputGrey() == null ? toTensor(m, previous) : null;
-                NDArray flow = flow(m, times, previous, padded, image);
-                NDArray previousGrey = state.inputGrey() != null ? thumbnail(m, state.inputGrey(), fs.get(2), fs.get(3))
-                        : eightBit(greyAt(previousImage, fs.get(2), fs.get(3)));
-                traced = traced(m, times, previousGrey, inputGrey, flow, fs.get(2), fs.get(3));
-                sceneCut = drift.isCut(traced.share());
-                if (!sceneCut) {
-                    NDArray previousComposite = m.create(state.composite(),
-                            new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
-                    NDArray warped = run(ModelBundle.Module.WARP, times, previousComposite, flow);
-                    NDArray mask = spec.maskSeesImages()
-                            ? run(ModelBundle.Module.MASK, times, features, warped, previousImage, image, flow)
-                            : run(ModelBundle.Module.MASK, times, features, warped);
-                    long start = System.nanoTime();
-                    float scale = drift.maskScale(state.frames() + 1);
-                    mask = scale < 1f ? mask.mul(scale) : mask;
-                    composite = compose(features, warped, mask);
-                    meanMask = mask.mean().getFloat();
-                    times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
-                }
+        int n = frames.size();
+        List<RgbImage> padded = frames.stream().map(f -> f.padToMultiple(spec.sizeMultiple())).toList();
+        for (RgbImage p : padded) {
+            if (p.width() != padded.get(0).width() || p.height() != padded.get(0).height()) {
+                throw new IllegalArgumentException("a batch's frames must pad to one size, got " + padded.get(0)
+                        + " and " + p);
             }
-            boolean net1 = continues && !sceneCut;
-            NDArray output = run(ModelBundle.Module.DECODER, times, composite);
-            RgbImage stylized = toImage(output, frame.width(), frame.height());
-            long start = System.nanoTime();
-            NDArray outputGrey = mode == Mode.COHERENT ? greyAt(output, fs.get(2), fs.get(3)) : null;
-            double warpError = net1 && state.outputGrey() != null ? warpError(m, state, outputGrey, traced) : Double.NaN;
-            byte[] outputGreyBytes = outputGrey == null ? null : bytes(outputGrey);
-            byte[] inputGreyBytes = inputGrey == null ? null : bytes(inputGrey);
-            times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
-            long frames = state == null ? 1 : state.frames() + 1;
-            StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
-                    mode == Mode.COHERENT ? carried(composite) : null, outputGreyBytes, inputGreyBytes);
-            return new Result(stylized, next, net1, meanMask, warpError, sceneCut, times);
         }
+        StageTimes batched = new StageTimes();
+        try (NDManager m = base.newSubManager()) {
+            NDList images = new NDList(n);
+            padded.forEach(p -> images.add(toTensor(m, p)));
+            NDArray features = run(ModelBundle.Module.ENCODER, batched, n == 1 ? images.get(0) : NDArrays.concat(images));
+            List<Middle> middles = new ArrayList<>(n);
+            NDList composites = new NDList(n);
+            for (int i = 0; i < n; i++) {
+                Middle mid = middle(m, states.get(i), frames.get(i), padded.get(i), images.get(i), item(features, i, n));
+                middles.add(mid);
+                composites.add(mid.composite);
+            }
+            NDArray outputs = run(ModelBundle.Module.DECODER, batched, n == 1 ? composites.get(0) : NDArrays.concat(composites));
+            List<Result> results = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Middle mid = middles.get(i);
+                mid.times.addShare(batched, n);
+                results.add(finish(m, states.get(i), frames.get(i), mid, item(outputs, i, n)));
+            }
+            return results;
+        }
+    }
+
+    /** Frame i of a batch of n, as a batch of one. */
+    private static NDArray item(NDArray batch, int i, int n) {
+        return n == 1 ? batch : batch.get(new NDIndex("{}:{}", i, i + 1));
+    }
+
+    /** One stream's state between the encoder and the decoder. */
+    private record Middle(NDArray features, NDArray composite, NDArray inputGrey, Traced traced, boolean continues,
+                          boolean sceneCut, double meanMask, StageTimes times) {
+    }
+
+    /** Net1's per-stream stages (Net0 passes the features through): F^o_t from E(I_t) and the state. */
+    private Middle middle(NDManager m, StreamState state, RgbImage frame, RgbImage padded, NDArray image,
+                          NDArray features) {
+        StageTimes times = new StageTimes();
+        boolean continues = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
+        Shape fs = features.getShape();
+        NDArray composite = features;
+        double meanMask = Double.NaN;
+        boolean sceneCut = false;
+        Traced traced = null;
+        NDArray inputGrey = mode == Mode.COHERENT ? timed(times, StageTimes.Stage.STABILITY,
+                () -> eightBit(greyAt(image, fs.get(2), fs.get(3)))) : null;
+        if (continues) {
+            RgbImage previous = state.previous().padToMultiple(spec.sizeMultiple());
+            // the full previous frame as a tensor only where a network needs it (or an older state lacks its thumbnail)
+            NDArray previousImage = spec.maskSeesImages() || state.inputGrey() == null ? toTensor(m, previous) : null;
+            NDArray flow = flow(m, times, previous, padded, image);
+            NDArray previousGrey = state.inputGrey() != null ? thumbnail(m, state.inputGrey(), fs.get(2), fs.get(3))
+                    : eightBit(greyAt(previousImage, fs.get(2), fs.get(3)));
+            traced = traced(m, times, previousGrey, inputGrey, flow, fs.get(2), fs.get(3));
+            sceneCut = drift.isCut(traced.share());
+            if (!sceneCut) {
+                NDArray previousComposite = m.create(state.composite(),
+                        new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
+                NDArray warped = run(ModelBundle.Module.WARP, times, previousComposite, flow);
+                NDArray mask = spec.maskSeesImages()
+                        ? run(ModelBundle.Module.MASK, times, features, warped, previousImage, image, flow)
+                        : run(ModelBundle.Module.MASK, times, features, warped);
+                long start = System.nanoTime();
+                float scale = drift.maskScale(state.frames() + 1);
+                mask = scale < 1f ? mask.mul(scale) : mask;
+                composite = compose(features, warped, mask);
+                meanMask = mask.mean().getFloat();
+                times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
+            }
+        }
+        return new Middle(features, composite, inputGrey, traced, continues, sceneCut, meanMask, times);
+    }
+
+    /** The decoded output to a Result: the picture, the live warping error and the next state. */
+    private Result finish(NDManager m, StreamState state, RgbImage frame, Middle mid, NDArray output) {
+        Shape fs = mid.features.getShape();
+        boolean net1 = mid.continues && !mid.sceneCut;
+        RgbImage stylized = toImage(output, frame.width(), frame.height());
+        long start = System.nanoTime();
+        NDArray outputGrey = mode == Mode.COHERENT ? greyAt(output, fs.get(2), fs.get(3)) : null;
+        double warpError = net1 && state.outputGrey() != null ? warpError(m, state, outputGrey, mid.traced) : Double.NaN;
+        byte[] outputGreyBytes = outputGrey == null ? null : bytes(outputGrey);
+        byte[] inputGreyBytes = mid.inputGrey == null ? null : bytes(mid.inputGrey);
+        mid.times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
+        long frames = state == null ? 1 : state.frames() + 1;
+        StreamState next = new StreamState(frames, frame, (int) fs.get(1), (int) fs.get(2), (int) fs.get(3),
+                mode == Mode.COHERENT ? carried(mid.composite) : null, outputGreyBytes, inputGreyBytes);
+        return new Result(stylized, next, net1, mid.meanMask, warpError, mid.sceneCut, mid.times);
     }
 
     /** Input differences above this (grey, 0-1) after warping mark a pixel the flow does not trace. */

@@ -257,6 +257,31 @@ class StylizerTest {
     }
 
     @Test
+    void aBatchOfStreamsGivesWhatEachStreamGetsAlone() {
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState a = s.step(null, inputs.get(0)).state();
+            StreamState b = s.step(null, inputs.get(1)).state();
+            List<StreamState> states = java.util.Arrays.asList(a, b, null); // Net1, Net1 and a first frame
+            List<RgbImage> frames = List.of(inputs.get(1), inputs.get(2), inputs.get(0));
+            List<Stylizer.Result> batch = s.stepAll(states, frames);
+            for (int i = 0; i < 3; i++) {
+                Stylizer.Result alone = s.step(states.get(i), frames.get(i));
+                assertThat(batch.get(i).net1()).isEqualTo(alone.net1()).isEqualTo(i < 2);
+                assertThat(Fixture.maxDiff(batch.get(i).image(), alone.image())).as("stream %d", i).isLessThanOrEqualTo(1);
+                assertThat(batch.get(i).meanMask()).isCloseTo(alone.meanMask(), org.assertj.core.data.Offset.offset(1e-4));
+                float[] x = batch.get(i).state().composite();
+                float[] y = alone.state().composite();
+                for (int k = 0; k < x.length; k++) {
+                    assertThat(x[k]).isCloseTo(y[k], org.assertj.core.data.Offset.offset(1e-3f));
+                }
+                assertThat(batch.get(i).times().nanos(StageTimes.Stage.ENCODER)).isPositive();
+            }
+            assertThatThrownBy(() -> s.stepAll(List.of(a, b), List.of(inputs.get(1), RgbImage.blank(300, 200))))
+                    .hasMessageContaining("pad to one size");
+        }
+    }
+
+    @Test
     void stageTimesAttributeEachStepToTheStagesThatRan() {
         try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
             Stylizer.Result net0 = s.step(null, inputs.get(0));

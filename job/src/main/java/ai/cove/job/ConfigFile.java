@@ -6,6 +6,7 @@ import ai.cove.engine.DriftControl;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StyleFade;
+import ai.cove.operators.BatchLimits;
 import ai.cove.operators.StreamLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -76,6 +77,8 @@ public final class ConfigFile {
                 .driftControl(driftControl(n.path("drift_control"), d.driftControl()))
                 .styleFade(new StyleFade(n.path("style_fade_frames").asInt(d.styleFade().frames())))
                 .preloadStyles(n.has("preload_styles") ? strings(n.path("preload_styles")) : d.preloadStyles())
+                .batch(new BatchLimits(n.path("batch").path("max_frames").asInt(d.batch().maxFrames()),
+                        n.path("batch").path("max_wait_ms").asLong(d.batch().maxWaitMillis())))
                 .build();
     }
 

@@ -4,6 +4,7 @@ import ai.cove.engine.Bundles;
 import ai.cove.operators.CoherentStylizeFunction;
 import ai.cove.operators.DecodeFunction;
 import ai.cove.operators.StyleOverrides;
+import ai.cove.operators.StylizeOperator;
 import ai.cove.operators.DeadLetterEvent;
 import ai.cove.operators.FrameEvent;
 import ai.cove.operators.Outputs;
@@ -60,9 +61,10 @@ public final class CoveJob {
                 .returns(TypeInformation.of(FrameEvent.class)).name("style-overrides").uid("style-overrides");
         SingleOutputStreamOperator<StylizedEvent> stylized = tap.apply(restyled)
                 .keyBy(f -> f.videoId)
-                .process(new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision(),
-                        c.driftControl(), c.styleFade()).preloading(c.preloadStyles()))
-                .returns(TypeInformation.of(StylizedEvent.class)).name("stylize").uid("stylize");
+                .transform("stylize", TypeInformation.of(StylizedEvent.class), new StylizeOperator(
+                        new CoherentStylizeFunction(c.limits(), c.style(), c.mode(), c.statePrecision(), c.computePrecision(),
+                                c.driftControl(), c.styleFade(), c.batch()).preloading(c.preloadStyles())))
+                .uid("stylize");
         DataStream<DeadLetterEvent> dead = frames.getSideOutput(Outputs.DEAD_LETTERS)
                 .union(stylized.getSideOutput(Outputs.DEAD_LETTERS));
         if (restyled != frames) {

@@ -7,6 +7,7 @@ import ai.cove.engine.Mode;
 import ai.cove.engine.StateCodec;
 import ai.cove.engine.StatePrecision;
 import ai.cove.engine.StyleFade;
+import ai.cove.operators.BatchLimits;
 import ai.cove.operators.StreamLimits;
 import java.io.Serializable;
 import java.util.Properties;
@@ -20,14 +21,14 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                         String checkpointDir, int parallelism, StreamLimits limits, Properties kafkaProperties,
                         boolean bounded, StatePrecision statePrecision,
                         ComputePrecision computePrecision, StateBackend stateBackend, DriftControl driftControl,
-                        StyleFade styleFade, java.util.List<String> preloadStyles)
+                        StyleFade styleFade, java.util.List<String> preloadStyles, BatchLimits batch)
         implements Serializable {
 
     public static JobConfig defaults(String bootstrap) {
         return new JobConfig(bootstrap, "frames", "stylized", "dead-letters", "audio", "control", "cove", Bundles.DEFAULT_STYLE,
                 Mode.COHERENT, true, 2_000, null, 1, StreamLimits.defaults(), new Properties(), false,
                 StatePrecision.FLOAT16, ComputePrecision.AUTO, StateBackend.HASHMAP, DriftControl.DEFAULT,
-                StyleFade.DEFAULT, java.util.List.of());
+                StyleFade.DEFAULT, java.util.List.of(), BatchLimits.NONE);
     }
 
     /** Kafka client settings whose values are secrets (passwords, JAAS configs with credentials, keys). */
@@ -45,7 +46,8 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
                 + ", audio=" + audioTopic + ", control=" + controlTopic + ", group=" + groupId + ", style=" + style + ", mode=" + mode + ", exactlyOnce=" + exactlyOnce
                 + ", checkpoint=" + checkpointMillis + " ms " + checkpointDir + ", parallelism=" + parallelism
                 + ", limits=" + limits + ", kafka=" + shown + ", bounded=" + bounded + ", state=" + statePrecision.label()
-                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + ", fade=" + styleFade.frames() + " frames, preload=" + preloadStyles + "]";
+                + ", precision=" + computePrecision.label() + ", backend=" + stateBackend.label() + ", drift=" + driftControl + ", fade=" + styleFade.frames() + " frames, preload=" + preloadStyles
+                + ", batch=" + batch.maxFrames() + " frames/" + batch.maxWaitMillis() + " ms]";
     }
 
     public Builder toBuilder() {
@@ -67,6 +69,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         private DriftControl driftControl;
         private StyleFade styleFade;
         private java.util.List<String> preloadStyles;
+        private BatchLimits batch;
 
         private Builder(JobConfig c) {
             bootstrap = c.bootstrap;
@@ -91,6 +94,7 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
             driftControl = c.driftControl;
             styleFade = c.styleFade;
             preloadStyles = c.preloadStyles;
+            batch = c.batch;
         }
 
         public Builder bootstrap(String v) { bootstrap = v; return this; }
@@ -122,12 +126,14 @@ public record JobConfig(String bootstrap, String inputTopic, String outputTopic,
         public Builder styleFade(StyleFade v) { styleFade = v; return this; }
         /** Styles every subtask loads at start, so that a change to one of them never waits for a load. */
         public Builder preloadStyles(java.util.List<String> v) { preloadStyles = java.util.List.copyOf(v); return this; }
+        /** Cross-stream batching in the keyed operator. */
+        public Builder batch(BatchLimits v) { batch = v; return this; }
 
         public JobConfig build() {
             return new JobConfig(bootstrap, inputTopic, outputTopic, deadLetterTopic, audioTopic, controlTopic, groupId, style, mode,
                     exactlyOnce, checkpointMillis, checkpointDir, parallelism, limits, kafkaProperties, bounded,
                     statePrecision, computePrecision, stateBackend, driftControl, styleFade,
-                    preloadStyles);
+                    preloadStyles, batch);
         }
     }
 }

@@ -28,6 +28,7 @@ class ConfigFileTest {
         assertThat(c.driftControl()).isEqualTo(ai.cove.engine.DriftControl.DEFAULT);
         assertThat(c.styleFade()).isEqualTo(ai.cove.engine.StyleFade.DEFAULT);
         assertThat(c.preloadStyles()).contains(c.style()).allSatisfy(ai.cove.engine.Bundles::find);
+        assertThat(c.batch().maxFrames()).isEqualTo(1);
     }
 
     @Test
@@ -47,6 +48,7 @@ class ConfigFileTest {
                 drift_control: {cut_traced_share: 0.3, refresh_every: 300, refresh_frames: 12}
                 style_fade_frames: 0
                 preload_styles: la_muse
+                batch: {max_frames: 4, max_wait_ms: 25}
                 limits: {max_payload_bytes: 1000, max_pixels: 2000, reorder_window: 3, gap_timeout_ms: 40, idle_ttl_ms: 50,
                          max_active_videos: 7, max_state_bytes: 8000, max_buffered_bytes: 9000}
                 kafka:
@@ -71,6 +73,7 @@ class ConfigFileTest {
         assertThat(c.driftControl()).isEqualTo(new ai.cove.engine.DriftControl(0.3, 300, 12));
         assertThat(c.styleFade()).isEqualTo(ai.cove.engine.StyleFade.HARD);
         assertThat(c.preloadStyles()).containsExactly("la_muse");
+        assertThat(c.batch()).isEqualTo(new ai.cove.operators.BatchLimits(4, 25));
         assertThat(c.statePrecision()).isEqualTo(ai.cove.engine.StatePrecision.FLOAT32);
         assertThat(c.limits().reorderWindow()).isEqualTo(3);
         assertThat(c.limits().gapTimeoutMillis()).isEqualTo(40);

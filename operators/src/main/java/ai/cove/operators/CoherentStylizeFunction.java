@@ -18,8 +18,11 @@ import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -34,6 +37,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -59,6 +63,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private final ComputePrecision computePrecision;
     private final DriftControl drift;
     private final StyleFade fade;
+    private final BatchLimits batch;
     private List<String> preload = List.of();
 
     private transient SequenceBuffer order;
@@ -89,6 +94,13 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient volatile double lastWarpError = Double.NaN;
     private transient Histogram warpErrorMillionths;
     private transient volatile long lastStateBytes;
+    private transient Histogram framesPerPass;
+    /** Videos whose next frame waits for a pass, in the order they joined it. */
+    private transient LinkedHashSet<String> ready;
+    /** When the waiting pass runs at the latest (processing time), -1 while none waits. */
+    private transient long passDeadline;
+    /** Set by {@link StylizeOperator}; null under a plain KeyedProcessOperator (then passes stay in one video). */
+    private transient Consumer<Object> keySwitch;
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode,
                                    StatePrecision precision, ComputePrecision computePrecision) {
@@ -97,6 +109,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
 
     public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode, StatePrecision precision,
                                    ComputePrecision computePrecision, DriftControl drift, StyleFade fade) {
+        this(limits, defaultStyle, mode, precision, computePrecision, drift, fade, BatchLimits.NONE);
+    }
+
+    public CoherentStylizeFunction(StreamLimits limits, String defaultStyle, Mode mode, StatePrecision precision,
+                                   ComputePrecision computePrecision, DriftControl drift, StyleFade fade,
+                                   BatchLimits batch) {
         this.limits = limits;
         this.defaultStyle = defaultStyle;
         this.mode = mode;
@@ -104,6 +122,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         this.computePrecision = computePrecision;
         this.drift = drift;
         this.fade = fade;
+        this.batch = batch;
     }
 
     /** Styles to load at start besides the default one: a change to them then never waits for a load. */
@@ -172,6 +191,9 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         g.gauge("subtaskStateBytes", () -> capacity.stateBytes());
         g.gauge("bufferedBytes", () -> capacity.bufferedBytes());
         capacityRefusals = g.counter("capacityRefusals");
+        framesPerPass = g.histogram("framesPerPass", new DescriptiveStatisticsHistogram(1000));
+        ready = new LinkedHashSet<>();
+        passDeadline = -1;
         stylizer(defaultStyle); // load and warm up before the first frame arrives
         preload.forEach(this::stylizer);
         LOG.info("subtask {} stylizes on {} in {} with {} libtorch intra-op thread(s)", subtask, device,
@@ -192,11 +214,12 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     @Override
     public void processElement(FrameEvent e, Context ctx, Collector<StylizedEvent> out) throws Exception {
         framesIn.inc();
+        Pass p = pass(ctx, out);
         String refusal = capacity.refusal(e.videoId, (long) e.width * e.height);
         if (refusal != null) { // before any keyed state is written: a refused video leaves none
             capacityRefusals.inc();
             if (!e.rejected) {
-                deadLetter(ctx, e, "capacity", refusal);
+                deadLetter(p, e, "capacity", refusal);
             }
             return;
         }
@@ -207,28 +230,73 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         }
         switch (offer) {
             case DUPLICATE -> duplicates.inc(); // idempotent: this (video, seq) was already taken
-            case GIVEN_UP -> deadLetter(ctx, e, "validate", "frame " + e.seq + " arrived after its gap timeout ("
+            case GIVEN_UP -> deadLetter(p, e, "validate", "frame " + e.seq + " arrived after its gap timeout ("
                     + limits.gapTimeoutMillis() + " ms): the stream had already moved on");
-            case TOO_FAR_AHEAD -> deadLetter(ctx, e, "validate", "seq " + e.seq + " is more than "
+            case TOO_FAR_AHEAD -> deadLetter(p, e, "validate", "seq " + e.seq + " is more than "
                     + limits.reorderWindow() + " frames ahead of the next expected seq " + order.next());
             case ACCEPTED -> {
-                drain(ctx, out); // records what the buffer holds afterwards
-                if (capacity.buffersFull() && order.pendingBytes() > 0) {
-                    skipGap(ctx, out, "the reorder buffers of this subtask hold over " + limits.maxBufferedBytes()
+                drain(p); // records what the buffer holds afterwards
+                if (capacity.buffersFull() && order.pendingBytes() > 0 && !order.hasNext()) {
+                    skipGap(p, "the reorder buffers of this subtask hold over " + limits.maxBufferedBytes()
                             + " bytes (limits.max_buffered_bytes)");
                 }
             }
         }
     }
 
+    /** The element's or timer's context and output as a {@link Pass}. */
+    private Pass pass(Context ctx, Collector<StylizedEvent> out) {
+        return new Pass() {
+            @Override
+            public String currentVideo() {
+                return ctx.getCurrentKey();
+            }
+
+            @Override
+            public void switchTo(String video) {
+                if (keySwitch != null) {
+                    keySwitch.accept(video);
+                } else if (!video.equals(ctx.getCurrentKey())) {
+                    throw new IllegalStateException("a pass over several videos (batch max_frames > 1) needs the "
+                            + "function to run in StylizeOperator, which can switch the current key");
+                }
+            }
+
+            @Override
+            public TimerService timers() {
+                return ctx.timerService();
+            }
+
+            @Override
+            public void collect(StylizedEvent e) {
+                out.collect(e);
+            }
+
+            @Override
+            public void deadLetter(DeadLetterEvent d) {
+                ctx.output(Outputs.DEAD_LETTERS, d);
+            }
+        };
+    }
+
+    /** Called by {@link StylizeOperator}: how to make another video the current key. */
+    void switchKeysWith(Consumer<Object> keySwitch) {
+        this.keySwitch = keySwitch;
+    }
+
+    /** Called by {@link StylizeOperator} when a bounded input ends: runs the pass still waiting. */
+    void endOfInput(Pass p) throws Exception {
+        runPasses(p);
+    }
+
     /** Gives up the frames missing before the first waiting one and stylizes on from there. */
-    private void skipGap(Context ctx, Collector<StylizedEvent> out, String why) throws Exception {
+    private void skipGap(Pass p, String why) throws Exception {
         long[] skipped = order.skipGap();
         if (skipped != null) {
             gaps.inc();
-            LOG.warn("video {}: frames {}..{} never arrived ({}), continuing at {}", ctx.getCurrentKey(), skipped[0],
+            LOG.warn("video {}: frames {}..{} never arrived ({}), continuing at {}", p.currentVideo(), skipped[0],
                     skipped[1] - 1, why, skipped[1]);
-            drain(ctx, out);
+            drain(p);
         }
     }
 
@@ -243,74 +311,201 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         idleTimer.update(t);
     }
 
-    /** Stylizes the frames that are ready in order; arms the gap timer if some wait behind a hole. */
-    private void drain(Context ctx, Collector<StylizedEvent> out) throws Exception {
-        FrameEvent e;
-        while ((e = order.pollNext()) != null) {
-            if (e.rejected ? e.endOfStream : stylize(e, ctx, out)) {
-                endStream(ctx);
+    /**
+     * The current video's next frame is here: the video joins the waiting pass, which runs when it
+     * holds {@code batch.maxFrames()} videos or at its deadline. The frame stays in the video's
+     * sequence buffer (keyed state) until its pass, and the video's timer at the deadline is
+     * checkpointed too, so a restored job runs the pass.
+     */
+    private void drain(Pass p) throws Exception {
+        if (order.hasNext()) {
+            ready.add(p.currentVideo());
+            if (ready.size() >= batch.maxFrames()) {
+                runPasses(p);
                 return;
             }
+            if (passDeadline < 0) {
+                passDeadline = p.timers().currentProcessingTime() + batch.maxWaitMillis();
+            }
+            p.timers().registerProcessingTimeTimer(passDeadline);
         }
-        capacity.buffered(ctx.getCurrentKey(), order.pendingBytes());
-        long gapTimer = order.armGapTimer(ctx.timerService().currentProcessingTime());
+        settle(p);
+    }
+
+    /** Records what the current video's buffer holds; arms its gap timer if frames wait behind a hole. */
+    private void settle(Pass p) throws Exception {
+        capacity.buffered(p.currentVideo(), order.pendingBytes());
+        long gapTimer = order.armGapTimer(p.timers().currentProcessingTime());
         if (gapTimer >= 0) {
-            ctx.timerService().registerProcessingTimeTimer(gapTimer);
+            p.timers().registerProcessingTimeTimer(gapTimer);
         }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<StylizedEvent> out) throws Exception {
+        Pass p = pass(ctx, out);
         if (order.isGapTimer(timestamp)) {
-            skipGap(ctx, out, "gap timeout " + limits.gapTimeoutMillis() + " ms");
+            skipGap(p, "gap timeout " + limits.gapTimeoutMillis() + " ms");
         }
         Long idle = idleTimer.value();
         if (idle != null && idle == timestamp) {
             LOG.info("video {}: idle for {} ms, clearing its state", ctx.getCurrentKey(), limits.idleTtlMillis());
             idleTimer.clear();
-            endStream(ctx);
+            ready.remove(ctx.getCurrentKey());
+            endStream(p);
+        }
+        if (order.hasNext()) {
+            ready.add(ctx.getCurrentKey()); // its pass's deadline, or a pass that waited when the job was restored
+        }
+        if (!ready.isEmpty() && (passDeadline < 0 || timestamp >= passDeadline)) {
+            runPasses(p);
         }
     }
 
-    /** Returns true when this frame ends the stream. */
-    private boolean stylize(FrameEvent e, Context ctx, Collector<StylizedEvent> out) throws Exception {
-        String style = e.style != null ? e.style : defaultStyle;
-        RgbImage image;
+    /** A video's next frame, decoded, with the video's recurrence(s); what a pass stylizes. */
+    private record Ready(String video, FrameEvent event, String style, RgbImage image, StyleFade.Stream stream) {
+    }
+
+    /**
+     * Runs the waiting videos' frames through the networks, at most {@code batch.maxFrames()} videos
+     * per pass, one frame each, until no waiting video has its next frame here.
+     */
+    private void runPasses(Pass p) throws Exception {
+        String original = p.currentVideo();
+        try {
+            while (!ready.isEmpty()) {
+                List<String> videos = new ArrayList<>();
+                for (var it = ready.iterator(); it.hasNext() && videos.size() < batch.maxFrames(); ) {
+                    videos.add(it.next());
+                    it.remove();
+                }
+                List<Ready> frames = new ArrayList<>();
+                for (String video : videos) {
+                    p.switchTo(video);
+                    if (passDeadline >= 0) {
+                        p.timers().deleteProcessingTimeTimer(passDeadline);
+                    }
+                    Ready r = nextFrame(p);
+                    if (r != null) {
+                        frames.add(r);
+                    }
+                }
+                stylizeAll(frames, p);
+                for (String video : videos) {
+                    p.switchTo(video);
+                    if (order.hasNext()) {
+                        ready.add(video);
+                    } else {
+                        settle(p);
+                    }
+                }
+            }
+            passDeadline = -1;
+        } finally {
+            if (original != null) {
+                p.switchTo(original);
+            }
+        }
+    }
+
+    /**
+     * The current video's next frame, taken from its buffer and decoded; null when there is none to
+     * stylize (rejected at decode, or bad here: dead-lettered). A video's last frame ends its stream.
+     */
+    private Ready nextFrame(Pass p) throws Exception {
+        FrameEvent e = order.pollNext();
+        if (e == null) {
+            return null;
+        }
+        if (e.rejected) {
+            if (e.endOfStream) {
+                endStream(p);
+            }
+            return null;
+        }
+        String bad;
+        RgbImage image = null;
+        StreamState state = stream.value();
         try {
             image = decodePayload(e);
-        } catch (IllegalArgumentException bad) {
-            deadLetter(ctx, e, "stylize", bad.getMessage());
-            return e.endOfStream;
+            bad = state != null && (state.previous().width() != image.width() || state.previous().height() != image.height())
+                    ? "dimension change mid-stream: " + image.width() + "x" + image.height() + " after "
+                    + state.previous().width() + "x" + state.previous().height() : null;
+        } catch (IllegalArgumentException undecodable) {
+            bad = undecodable.getMessage();
         }
-        StreamState state = stream.value();
-        if (state != null && (state.previous().width() != image.width() || state.previous().height() != image.height())) {
-            deadLetter(ctx, e, "validate", "dimension change mid-stream: " + image.width() + "x" + image.height()
-                    + " after " + state.previous().width() + "x" + state.previous().height());
-            return e.endOfStream;
+        if (bad != null) {
+            deadLetter(p, e, image == null ? "stylize" : "validate", bad);
+            if (e.endOfStream) {
+                endStream(p);
+            }
+            return null;
         }
-        StyleFade.Step step = fade.step(state == null ? null : stream(state), style, image, this::stylizer);
+        return new Ready(p.currentVideo(), e, e.style != null ? e.style : defaultStyle, image,
+                state == null ? null : stream(state));
+    }
+
+    /**
+     * Stylizes one frame of each video: frames of one style and size that continue their video's
+     * style go through {@link Stylizer#stepAll} together; a style change and its fade run on their own.
+     */
+    private void stylizeAll(List<Ready> frames, Pass p) throws Exception {
+        Map<String, List<Ready>> together = new LinkedHashMap<>();
+        List<Ready> alone = new ArrayList<>();
+        for (Ready r : frames) {
+            if (r.stream() == null || (!r.stream().fading() && r.stream().style().equals(r.style()))) {
+                together.computeIfAbsent(r.style() + " " + r.image().width() + "x" + r.image().height(),
+                        k -> new ArrayList<>()).add(r);
+            } else {
+                alone.add(r);
+            }
+        }
+        for (List<Ready> group : together.values()) {
+            List<StreamState> states = group.stream().map(r -> r.stream() == null ? null : r.stream().state())
+                    .collect(java.util.stream.Collectors.toList()); // may hold null: no List.copyOf
+            List<Stylizer.Result> results = stylizer(group.get(0).style()).stepAll(states,
+                    group.stream().map(Ready::image).toList());
+            framesPerPass.update(group.size());
+            for (int i = 0; i < group.size(); i++) {
+                Ready r = group.get(i);
+                emit(p, r, new StyleFade.Step(results.get(i), StyleFade.Stream.of(r.style(), results.get(i).state()),
+                        false));
+            }
+        }
+        for (Ready r : alone) {
+            p.switchTo(r.video());
+            framesPerPass.update(1);
+            emit(p, r, fade.step(r.stream(), r.style(), r.image(), this::stylizer));
+        }
+    }
+
+    /** Keeps a stylized frame's state, updates the metrics and emits it; its video's last frame ends the stream. */
+    private void emit(Pass p, Ready r, StyleFade.Step step) throws Exception {
+        p.switchTo(r.video());
         if (step.changed()) {
             (step.next().fading() ? styleFades : resets).inc();
         }
-        Stylizer.Result r = step.result();
+        Stylizer.Result result = step.result();
         keep(step.next());
-        lastStateBytes = StateCodec.storedBytes(r.state(), precision)
+        lastStateBytes = StateCodec.storedBytes(result.state(), precision)
                 + (step.next().fading() ? StateCodec.storedBytes(step.next().fromState(), precision) : 0);
-        capacity.state(e.videoId, lastStateBytes, (long) image.width() * image.height());
-        inferenceMillis.update(r.modelNanos() / 1_000_000);
-        if (r.net1()) {
-            lastMeanMask = r.meanMask();
+        capacity.state(r.video(), lastStateBytes, (long) r.image().width() * r.image().height());
+        inferenceMillis.update(result.modelNanos() / 1_000_000);
+        if (result.net1()) {
+            lastMeanMask = result.meanMask();
         }
-        if (r.sceneCut()) {
+        if (result.sceneCut()) {
             sceneCuts.inc();
         }
-        if (!Double.isNaN(r.warpError())) {
-            lastWarpError = r.warpError();
-            warpErrorMillionths.update(Math.round(r.warpError() * 1e6));
+        if (!Double.isNaN(result.warpError())) {
+            lastWarpError = result.warpError();
+            warpErrorMillionths.update(Math.round(result.warpError() * 1e6));
         }
-        out.collect(toOutput(e, style, r));
+        p.collect(toOutput(r.event(), r.style(), result));
         framesOut.inc();
-        return e.endOfStream;
+        if (r.event().endOfStream) {
+            endStream(p);
+        }
     }
 
     /** The video's recurrence(s) as the keyed state holds them. */
@@ -365,33 +560,33 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         return s;
     }
 
-    private void deadLetter(Context ctx, FrameEvent e, String stage, String reason) {
+    private void deadLetter(Pass p, FrameEvent e, String stage, String reason) {
         deadLetters.inc();
         DeadLetterEvent d = DeadLetterEvent.of(e.origin(), stage, reason);
         d.videoId = e.videoId;
         d.seq = e.seq;
-        ctx.output(Outputs.DEAD_LETTERS, d);
+        p.deadLetter(d);
     }
 
     /**
-     * Frees the stream's F^o, buffered frames and idle timer. Its next expected seq stays (a few
-     * dozen bytes), so that late duplicates are still recognised and a stream that resumes after its
-     * idle TTL carries on at the right seq.
+     * Frees the current video's F^o, buffered frames and idle timer. Its next expected seq stays (a
+     * few dozen bytes), so that late duplicates are still recognised and a stream that resumes after
+     * its idle TTL carries on at the right seq.
      */
-    private void endStream(Context ctx) throws Exception {
+    private void endStream(Pass p) throws Exception {
         int dropped = order.clear();
         if (dropped > 0) {
-            LOG.warn("video {}: dropping {} buffered frames at end of stream", ctx.getCurrentKey(), dropped);
+            LOG.warn("video {}: dropping {} buffered frames at end of stream", p.currentVideo(), dropped);
         }
         Long idle = idleTimer.value();
         if (idle != null) {
-            ctx.timerService().deleteProcessingTimeTimer(idle);
+            p.timers().deleteProcessingTimeTimer(idle);
         }
         stream.clear();
         streamStyle.clear();
         clearFade();
         idleTimer.clear();
-        capacity.remove(ctx.getCurrentKey());
+        capacity.remove(p.currentVideo());
     }
 
     @Override

@@ -84,6 +84,11 @@ final class SequenceBuffer {
         }
     }
 
+    /** Whether the next frame in order is here. */
+    boolean hasNext() throws Exception {
+        return pending.contains(next());
+    }
+
     /** The next frame in order if it is here (removed, and the stream advances past it), else null. */
     FrameEvent pollNext() throws Exception {
         long next = next();
@@ -98,10 +103,10 @@ final class SequenceBuffer {
 
     /**
      * When frames wait behind a hole and no gap timer is armed: arms one and returns its time, for
-     * the caller to register; otherwise -1.
+     * the caller to register; otherwise -1 (also when the next frame is here, waiting for its pass).
      */
     long armGapTimer(long now) throws Exception {
-        if (pending.isEmpty() || gapTimer.value() != null) {
+        if (pending.isEmpty() || gapTimer.value() != null || hasNext()) {
             return -1;
         }
         long t = now + gapTimeoutMillis;
