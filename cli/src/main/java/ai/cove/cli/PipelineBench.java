@@ -160,22 +160,69 @@ final class PipelineBench {
         for (int v = 0; v < videos; v++) {
             ids.add("bench-" + v);
         }
+        double[] step = stepPasses(bundle, clip, batches, videos);
         StringBuilder rows = new StringBuilder();
         double first = Double.NaN;
-        for (int b : batches) {
+        for (int k = 0; k < batches.size(); k++) {
+            int b = batches.get(k);
             BatchLimits batch = new BatchLimits(b, waitMillis);
             double fps = pipeline(bundle, clip, 1, ids, batch);
             first = Double.isNaN(first) ? fps : first;
             double[] lat = latency(bundle, clip, ids, batch, lightFps);
-            rows.append(String.format(Locale.ROOT, "| %d | %.2f | **%.2f** | %.0f | %.0f | %.0f |%n", b, fps, fps / first,
-                    lat[0], lat[1], lat[2]));
+            rows.append(String.format(Locale.ROOT, "| %d | %.2f | **%.2f** | **%.2f** | %.0f | %.0f | %.0f |%n", b, fps,
+                    fps / first, step[k] / step[0], lat[0], lat[1], lat[2]));
         }
         return String.format(Locale.ROOT, "%nCross-stream batching (%d videos of %dx%d at parallelism 1, a pass waits at "
                 + "most %d ms for more videos; throughput exactly-once after a warm-up video per video; latency "
                 + "at-least-once, the videos paced at %.1f frames/s in all):%n%n"
-                + "| frames per pass (B) | throughput fps | vs first row | p50 ms | p99 ms | model ms per frame (mean) |%n"
-                + "|---|---|---|---|---|---|%n%s", videos, clip.get(0).width(), clip.get(0).height(), waitMillis,
+                + "| frames per pass (B) | throughput fps | vs first row | the step alone, vs first row | p50 ms | p99 ms "
+                + "| model ms per frame (mean) |%n|---|---|---|---|---|---|---|%n%s%nThe step alone: Stylizer.stepAll over "
+                + "the same videos in passes of B, the batch sizes interleaved in " + ROUNDS + " rounds after a warm-up of "
+                + "each shape.%n", videos, clip.get(0).width(), clip.get(0).height(), waitMillis,
                 lightFps, rows);
+    }
+
+    /** Rounds of the step-alone measurement (each batch size once per round, interleaved). */
+    static final int ROUNDS = 3;
+
+    /**
+     * Frames per second of the step alone (no Kafka, no Flink) for each batch size: {@code videos}
+     * streams of the clip in passes of B, interleaved in {@link #ROUNDS} rounds so that a machine
+     * whose speed drifts affects every B alike.
+     */
+    static double[] stepPasses(ModelBundle bundle, List<RgbImage> clip, List<Integer> batches, int videos) {
+        double[] seconds = new double[batches.size()];
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            for (int round = -1; round < ROUNDS; round++) { // round -1 warms up every batch shape
+                for (int k = 0; k < batches.size(); k++) {
+                    long t0 = System.nanoTime();
+                    passes(s, round < 0 ? clip.subList(0, Math.min(3, clip.size())) : clip, batches.get(k), videos);
+                    if (round >= 0) {
+                        seconds[k] += (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+            }
+        }
+        double[] fps = new double[batches.size()];
+        for (int k = 0; k < fps.length; k++) {
+            fps[k] = ROUNDS * videos * clip.size() / seconds[k];
+        }
+        return fps;
+    }
+
+    /** The clip as {@code videos} streams, each frame index in passes of up to {@code batch} streams. */
+    private static void passes(Stylizer s, List<RgbImage> clip, int batch, int videos) {
+        List<StreamState> states = new ArrayList<>(java.util.Collections.nCopies(videos, (StreamState) null));
+        for (RgbImage frame : clip) {
+            for (int from = 0; from < videos; from += batch) {
+                int to = Math.min(videos, from + batch);
+                List<Stylizer.Result> r = s.stepAll(new ArrayList<>(states.subList(from, to)),
+                        java.util.Collections.nCopies(to - from, frame));
+                for (int i = from; i < to; i++) {
+                    states.set(i, r.get(i - from).state());
+                }
+            }
+        }
     }
 
     /** At-least-once latency of the videos in {@code ids} paced at {@code fps} in all: p50, p99, mean model ms. */

@@ -255,6 +255,18 @@ class CliTest {
     }
 
     @Test
+    void theBatchingBenchTimesTheStepInPassesOfEachSize() throws Exception {
+        try (var bundle = ai.cove.engine.ModelBundle.load(ai.cove.engine.Bundles.find(BUNDLE), ai.djl.Device.cpu(),
+                ai.cove.engine.ComputePrecision.FLOAT32)) {
+            double[] fps = PipelineBench.stepPasses(bundle, SampleClip.generate(48, 32, 3, 0), List.of(1, 3), 3);
+            assertThat(fps).hasSize(2);
+            for (double f : fps) {
+                assertThat(f).isPositive().isFinite();
+            }
+        }
+    }
+
+    @Test
     void benchWritesEveryMeasuredRatioIncludingThePipelineAndAnAbComparison() throws Exception {
         Path report = tmp.resolve("bench.md");
         Files.writeString(report, "# earlier\n");
