@@ -91,12 +91,18 @@ public final class EvalSwitchCommand implements Callable<Integer> {
              Stylizer sb = Stylizer.create(b, Mode.COHERENT)) {
             List<String> styles = List.of(fromSpec.name(), toSpec.name());
             Map<String, Stylizer> stylizers = Map.of(styles.get(0), sa, styles.get(1), sb);
-            for (Path clip : EvalClips.list(clips)) {
+            Map<Path, List<RgbImage>> all = new LinkedHashMap<>();
+            for (Path clip : EvalClips.list(clips)) { // every clip checked before any is stylized
                 List<RgbImage> frames = EvalClips.read(clip, maxFrames, maxWidth);
                 if (frames.size() < at + longest + 1) {
                     throw new IllegalArgumentException("clip " + clip + " has " + frames.size() + " frames; the change at "
                             + at + " and a fade of " + longest + " need " + (at + longest + 1) + " (--max-frames, --at)");
                 }
+                all.put(clip, frames);
+            }
+            for (var e : all.entrySet()) {
+                Path clip = e.getKey();
+                List<RgbImage> frames = e.getValue();
                 GroundTruth truth = EvalClips.truth(clip, frames, cache);
                 double alone = window(truth.pairErrors(run(StyleFade.HARD, frames, 0, styles, stylizers)), longest)[0];
                 Map<String, double[]> curves = new LinkedHashMap<>();
