@@ -189,7 +189,7 @@ class CliTest {
         String other = Path.of(BUNDLE).resolveSibling("tiny-evidence-bundle").toString();
         assertThat(run("eval-switch", "--clips", tmp.resolve("clips").toString(), "--from", BUNDLE, "--to", other,
                 "--at", "2", "--fade-frames", "0,3", "--max-frames", "6", "--out", out.toString(),
-                "--cache", tmp.resolve("flow-cache").toString())).isZero();
+                "--cache", tmp.resolve("switch-flow-cache").toString())).isZero(); // evalWritesTableCsvAndPlots counts its cache
         List<String> rows = Files.readAllLines(out.resolve("table.md")).stream().filter(l -> l.startsWith("| generated |"))
                 .toList();
         assertThat(rows).hasSize(2);
