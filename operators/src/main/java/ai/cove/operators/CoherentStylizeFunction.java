@@ -69,12 +69,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     private transient SequenceBuffer order;
     private transient Capacity capacity;
     private transient ListState<Tuple4<String, Long, Long, Long>> capacityState;
-    private transient ValueState<StreamState> stream;
-    private transient ValueState<String> streamStyle;
-    /** While a style change fades in: the old style, its recurrence, and the fade's frames done. */
-    private transient ValueState<String> fadeFromStyle;
-    private transient ValueState<StreamState> fadeFrom;
-    private transient ValueState<Integer> fadeDone;
+    private transient RecurrenceState recurrence;
     private transient ValueState<Long> idleTimer;
 
     private transient Device device;
@@ -161,13 +156,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
     @Override
     public void open(OpenContext ctx) {
         order = new SequenceBuffer(getRuntimeContext(), limits.reorderWindow(), limits.gapTimeoutMillis());
-        stream = getRuntimeContext().getState(new ValueStateDescriptor<>("stream-state",
-                new StreamStateSerializer(precision)));
-        streamStyle = getRuntimeContext().getState(new ValueStateDescriptor<>("style", String.class));
-        fadeFromStyle = getRuntimeContext().getState(new ValueStateDescriptor<>("fade-from-style", String.class));
-        fadeFrom = getRuntimeContext().getState(new ValueStateDescriptor<>("fade-from-state",
-                new StreamStateSerializer(precision)));
-        fadeDone = getRuntimeContext().getState(new ValueStateDescriptor<>("fade-done", Integer.class));
+        recurrence = new RecurrenceState(getRuntimeContext(), precision);
         idleTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-timer", Long.class));
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         device = Devices.forWorker(subtask);
@@ -425,7 +414,8 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         }
         String bad;
         RgbImage image = null;
-        StreamState state = stream.value();
+        StyleFade.Stream stream = recurrence.read();
+        StreamState state = stream == null ? null : stream.state();
         try {
             image = decodePayload(e);
             bad = state != null && (state.previous().width() != image.width() || state.previous().height() != image.height())
@@ -441,8 +431,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             }
             return null;
         }
-        return new Ready(p.currentVideo(), e, e.style != null ? e.style : defaultStyle, image,
-                state == null ? null : stream(state));
+        return new Ready(p.currentVideo(), e, e.style != null ? e.style : defaultStyle, image, stream);
     }
 
     /**
@@ -486,7 +475,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             (step.next().fading() ? styleFades : resets).inc();
         }
         Stylizer.Result result = step.result();
-        keep(step.next());
+        recurrence.write(step.next());
         lastStateBytes = StateCodec.storedBytes(result.state(), precision)
                 + (step.next().fading() ? StateCodec.storedBytes(step.next().fromState(), precision) : 0);
         capacity.state(r.video(), lastStateBytes, (long) r.image().width() * r.image().height());
@@ -506,31 +495,6 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         if (r.event().endOfStream) {
             endStream(p);
         }
-    }
-
-    /** The video's recurrence(s) as the keyed state holds them. */
-    private StyleFade.Stream stream(StreamState state) throws Exception {
-        Integer done = fadeDone.value();
-        return new StyleFade.Stream(streamStyle.value(), state, fadeFromStyle.value(), fadeFrom.value(),
-                done == null ? 0 : done);
-    }
-
-    private void keep(StyleFade.Stream s) throws Exception {
-        stream.update(s.state());
-        streamStyle.update(s.style());
-        if (s.fading()) {
-            fadeFromStyle.update(s.fromStyle());
-            fadeFrom.update(s.fromState());
-            fadeDone.update(s.faded());
-        } else {
-            clearFade();
-        }
-    }
-
-    private void clearFade() {
-        fadeFromStyle.clear();
-        fadeFrom.clear();
-        fadeDone.clear();
     }
 
     static RgbImage decodePayload(FrameEvent e) {
@@ -582,9 +546,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         if (idle != null) {
             p.timers().deleteProcessingTimeTimer(idle);
         }
-        stream.clear();
-        streamStyle.clear();
-        clearFade();
+        recurrence.clear();
         idleTimer.clear();
         capacity.remove(p.currentVideo());
     }
