@@ -195,15 +195,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
     private String pipelineSection(ModelBundle bundle, List<RgbImage> clip, double directFps) throws Exception {
-        BundleSpec spec = bundle.spec();
         double pipelineFps = PipelineBench.pipeline(bundle, clip, 1);
         // direct again right after the pipeline: on a shared machine speed drifts within a run
         double directAfter = Timing.speed(bundle, Mode.COHERENT, clip).wallFps();
         double direct = (directFps + directAfter) / 2;
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
-            JobConfig base = JobConfig.defaults(kafka.bootstrapServers()).toBuilder().style(spec.dir().toString())
-                    .computePrecision(bundle.precision()).checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString()).build();
+            JobConfig base = PipelineBench.benchConfig(kafka.bootstrapServers(), bundle).build();
 
             String latency = latencyAt(base, clip, "light", Math.max(0.3, 0.3 * directFps))
                     + latencyAt(base, clip, "busy", Math.max(0.5, 0.7 * directFps));

@@ -124,9 +124,7 @@ final class PipelineBench {
                            BatchLimits batch) throws Exception {
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
-            JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
-                    .style(bundle.spec().dir().toString()).computePrecision(bundle.precision())
-                    .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString())
+            JobConfig c = benchConfig(kafka.bootstrapServers(), bundle)
                     .topics("bench-in", "bench-out", "bench-dead").groupId("bench").parallelism(parallelism)
                     .batch(batch).bounded(true).build();
             Topics.ensure(c.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
@@ -230,10 +228,7 @@ final class PipelineBench {
             throws Exception {
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
-            JobConfig c = JobConfig.defaults(kafka.bootstrapServers()).toBuilder()
-                    .style(bundle.spec().dir().toString()).computePrecision(bundle.precision())
-                    .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString())
-                    .topics("lat-in", "lat-out", "lat-dead").groupId("bench-latency").exactlyOnce(false).batch(batch)
+            JobConfig c = benchConfig(kafka.bootstrapServers(), bundle).topics("lat-in", "lat-out", "lat-dead").groupId("bench-latency").exactlyOnce(false).batch(batch)
                     .build();
             return latency(c, clip, ids, fps);
         }
@@ -266,6 +261,13 @@ final class PipelineBench {
 
     static double percentile(double[] sorted, double q) {
         return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+    /** The job on the bench's broker with the measured bundle at its precision, checkpoints in a fresh folder. */
+    static JobConfig.Builder benchConfig(String bootstrap, ModelBundle bundle) throws java.io.IOException {
+        return JobConfig.defaults(bootstrap).toBuilder().style(bundle.spec().dir().toString())
+                .computePrecision(bundle.precision())
+                .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString());
     }
 
     /** The job's warm-up video: JOB_WARM_UP_FRAMES frames of the clip's size, the clip repeated if short. */

@@ -32,11 +32,16 @@ public final class ImageOps {
 
     /** 8-bit RGB -> 8-bit grey Mat (what optical flow works on), in the caller's PointerScope. */
     public static Mat grey(RgbImage image) {
+        Mat g = new Mat();
+        cvtColor(rgbMat(image), g, COLOR_RGB2GRAY);
+        return g;
+    }
+
+    /** The image's bytes as an 8-bit 3-channel Mat in RGB order, in the caller's PointerScope. */
+    private static Mat rgbMat(RgbImage image) {
         Mat rgb = new Mat(image.height(), image.width(), CV_8UC3);
         rgb.data().put(image.rgb());
-        Mat g = new Mat();
-        cvtColor(rgb, g, COLOR_RGB2GRAY);
-        return g;
+        return rgb;
     }
 
     /** (1 - w) * a + w * b per channel, rounded: a dissolve from a to b at weight w in [0, 1]. */
@@ -45,12 +50,8 @@ public final class ImageOps {
             throw new IllegalArgumentException("mix needs one size, got " + a + " and " + b);
         }
         try (PointerScope scope = new PointerScope()) {
-            Mat x = new Mat(a.height(), a.width(), CV_8UC3);
-            x.data().put(a.rgb());
-            Mat y = new Mat(b.height(), b.width(), CV_8UC3);
-            y.data().put(b.rgb());
             Mat out = new Mat();
-            addWeighted(x, 1.0 - w, y, w, 0.0, out);
+            addWeighted(rgbMat(a), 1.0 - w, rgbMat(b), w, 0.0, out);
             byte[] rgb = new byte[a.rgb().length];
             out.data().get(rgb);
             return new RgbImage(a.width(), a.height(), rgb);

@@ -47,11 +47,9 @@ public final class StateCodec {
 
     /** What {@link #encode(StreamState, StatePrecision)} would produce, in bytes, without encoding. */
     public static long storedBytes(StreamState s, StatePrecision precision) {
-        long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1 + 1;
+        long header = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 1; // magic, frames, frame and feature sizes, has-composite
         long composite = s.hasComposite() ? 1 + (long) s.composite().length * (precision == StatePrecision.FLOAT32 ? 4 : 2) : 0;
-        long grey = 1 + (s.outputGrey() == null ? 0 : s.outputGrey().length)
-                + (s.inputGrey() == null ? 0 : s.inputGrey().length);
-        return header + s.previous().rgb().length + composite + grey;
+        return header + s.previous().rgb().length + composite + thumbnailBytes(s.outputGrey()) + thumbnailBytes(s.inputGrey());
     }
 
     public static StreamState decode(byte[] data) {
@@ -89,6 +87,11 @@ public final class StateCodec {
         } catch (IOException | ArrayIndexOutOfBoundsException e) {
             throw new IllegalArgumentException("truncated cove stream state: " + e.getMessage(), e);
         }
+    }
+
+    /** What {@link #writeThumbnail} writes: a presence flag and the bytes. */
+    private static long thumbnailBytes(byte[] grey) {
+        return 1 + (grey == null ? 0 : grey.length);
     }
 
     private static void writeThumbnail(DataOutputStream out, byte[] grey) throws IOException {

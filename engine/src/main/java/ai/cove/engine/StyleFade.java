@@ -41,6 +41,11 @@ public record StyleFade(int frames) implements java.io.Serializable {
         public boolean fading() {
             return fromStyle != null;
         }
+
+        /** Whether a frame in {@code style} simply continues this recurrence: no change, no fade. */
+        public boolean continuesIn(String style) {
+            return !fading() && this.style.equals(style);
+        }
     }
 
     /**
@@ -58,14 +63,15 @@ public record StyleFade(int frames) implements java.io.Serializable {
      * style that was fading in: the older one is dropped.
      */
     public Step step(Stream current, String style, RgbImage frame, Function<String, Stylizer> stylizers) {
-        boolean changed = current != null && !style.equals(current.style());
-        if (current == null || (changed && (frames == 0 || current.state() == null))) {
-            return plain(stylizers.apply(style).step(null, frame), style, changed);
+        if (current == null || current.continuesIn(style)) {
+            return continued(stylizers.apply(style).step(current == null ? null : current.state(), frame), style);
+        }
+        boolean changed = !style.equals(current.style());
+        if (changed && (frames == 0 || current.state() == null)) { // the hard switch: Net0 in the new style
+            Stylizer.Result r = stylizers.apply(style).step(null, frame);
+            return new Step(r, Stream.of(style, r.state()), true);
         }
         Stream s = changed ? new Stream(style, null, current.style(), current.state(), 0) : current;
-        if (!s.fading()) {
-            return plain(stylizers.apply(style).step(s.state(), frame), style, false);
-        }
         Stylizer.Result to = stylizers.apply(style).step(s.state(), frame);
         Stylizer.Result from = stylizers.apply(s.fromStyle()).step(s.fromState(), frame);
         int k = s.faded() + 1;
@@ -77,8 +83,9 @@ public record StyleFade(int frames) implements java.io.Serializable {
         return new Step(mixed, next, changed);
     }
 
-    private static Step plain(Stylizer.Result r, String style, boolean changed) {
-        return new Step(r, Stream.of(style, r.state()), changed);
+    /** The step of a frame that continues its video's recurrence in {@code style} ({@link Stream#continuesIn}). */
+    public static Step continued(Stylizer.Result r, String style) {
+        return new Step(r, Stream.of(style, r.state()), false);
     }
 
     /** The new style's weight on frame k = 1..frames of the fade: smoothstep over (0, 1), ends excluded. */

@@ -442,7 +442,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         Map<String, List<Ready>> together = new LinkedHashMap<>();
         List<Ready> alone = new ArrayList<>();
         for (Ready r : frames) {
-            if (r.stream() == null || (!r.stream().fading() && r.stream().style().equals(r.style()))) {
+            if (r.stream() == null || r.stream().continuesIn(r.style())) {
                 together.computeIfAbsent(r.style() + " " + r.image().width() + "x" + r.image().height(),
                         k -> new ArrayList<>()).add(r);
             } else {
@@ -457,12 +457,10 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
             framesPerPass.update(group.size());
             for (int i = 0; i < group.size(); i++) {
                 Ready r = group.get(i);
-                emit(p, r, new StyleFade.Step(results.get(i), StyleFade.Stream.of(r.style(), results.get(i).state()),
-                        false));
+                emit(p, r, StyleFade.continued(results.get(i), r.style()));
             }
         }
         for (Ready r : alone) {
-            p.switchTo(r.video());
             framesPerPass.update(1);
             emit(p, r, fade.step(r.stream(), r.style(), r.image(), this::stylizer));
         }
