@@ -19,6 +19,7 @@ import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +72,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", paramLabel = "B", description = "also measure cross-stream batching at "
             + "parallelism 1: max(B) videos, passes of up to B frames, throughput and latency per B (e.g. 1,2,4)")
     List<Integer> batches;
+
+    @Option(names = "--profile", paramLabel = "FILE.jfr", description = "profile the one-stream exactly-once pipeline run "
+            + "with async-profiler (CPU samples of every thread, Java and native) into this JFR file and report its CPU time "
+            + "per frame by kind of work (its throughput then includes the profiler's cost)")
+    Path profile;
 
     @Option(names = "--batch-wait-ms", defaultValue = "40", description = "with --batch: how long a pass waits for more "
             + "videos (default: ${DEFAULT-VALUE})")
@@ -195,9 +201,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
     private String pipelineSection(ModelBundle bundle, List<RgbImage> clip, double directFps) throws Exception {
-        double pipelineFps = PipelineBench.pipeline(bundle, clip, 1);
+        CpuProfile cpu = profile != null ? CpuProfile.start(profile, CpuProfile.INTERVAL) : null;
+        PipelineBench.Run run = PipelineBench.pipeline(bundle, clip, 1);
+        double pipelineFps = run.fps();
         // direct again right after the pipeline: on a shared machine speed drifts within a run
+        Instant directFrom = Instant.now();
         double directAfter = Timing.speed(bundle, Mode.COHERENT, clip).wallFps();
+        String breakdown = cpu == null ? "" : profileSection(cpu, run, directFrom, Instant.now(),
+                clip.size() + Timing.WARM_UP_FRAMES);
         double direct = (directFps + directAfter) / 2;
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
@@ -211,10 +222,22 @@ public final class BenchCommand implements Callable<Integer> {
                     + "exactly-once steady-state throughput %.2f fps vs direct coherent stylize %.2f fps "
                     + "(mean of %.2f before and %.2f after): **%.2f**.%n%n"
                     + "At-least-once latency (broker append of the input to broker append of the output), paced input:%n%n"
-                    + "| load | input fps | p50 ms | p99 ms | model ms (mean) | p50 - model ms |%n|---|---|---|---|---|---|%n%s",
+                    + "| load | input fps | p50 ms | p99 ms | model ms (mean) | p50 - model ms |%n|---|---|---|---|---|---|%n%s%s",
                     clip.get(0).width(), clip.get(0).height(), clip.size(), pipelineFps, direct, directFps, directAfter, pipelineFps / direct,
-                    latency);
+                    latency, breakdown);
         }
+    }
+
+    /** Where the profiled run's CPU went between its first and last timed outputs, per frame. */
+    private static String profileSection(CpuProfile cpu, PipelineBench.Run run, Instant directFrom, Instant directTo,
+                                         int directFrames) throws java.io.IOException {
+        Path jfr = cpu.stop();
+        CpuProfile.Breakdown pipeline = cpu.breakdown(run.first(), run.last(), run.frames() - 1, "stylize");
+        CpuProfile.Breakdown direct = cpu.breakdown(directFrom, directTo, directFrames, "main");
+        return String.format(Locale.ROOT, "%nCPU per frame by kind of work (async-profiler, a sample about every %d ms of "
+                + "the process's CPU time on whichever thread spent it; %s): the exactly-once run above between its first "
+                + "and last timed outputs (%d frames), and direct stylize right after it (%d frames with its warm-up):%n%n%s",
+                CpuProfile.INTERVAL.toMillis(), jfr, pipeline.frames(), direct.frames(), CpuProfile.table(direct, pipeline));
     }
 
     /**

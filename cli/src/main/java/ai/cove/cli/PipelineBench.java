@@ -55,6 +55,10 @@ final class PipelineBench {
     record Throughput(double fps, int threadsPerWorker) {
     }
 
+    /** A timed job run: frames per second between its first and last timed outputs, written at these instants. */
+    record Run(double fps, java.time.Instant first, java.time.Instant last, int frames) {
+    }
+
     /** Multi-stream section: pipeline at parallelism {@code streams} vs direct stylize on as many threads. */
     static String scalingSection(ModelBundle bundle, List<RgbImage> clip, int streams) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -64,7 +68,7 @@ final class PipelineBench {
         JniUtils.setNumThreads(perWorker);
         try {
             Throughput d0 = direct(bundle, clip, streams);
-            double pipeline = pipeline(bundle, clip, streams);
+            double pipeline = pipeline(bundle, clip, streams).fps();
             Throughput d1 = direct(bundle, clip, streams);
             double direct = (d0.fps() + d1.fps()) / 2;
             return String.format(Locale.ROOT, "%nScaling (%d streams of %dx%d, %d frames each; the job at parallelism %d, "
@@ -112,7 +116,7 @@ final class PipelineBench {
      * subtask, then one timed video per subtask; frames per second between the first and the last
      * timed output. One input partition keeps the warm-up videos ahead of the timed ones.
      */
-    static double pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism) throws Exception {
+    static Run pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism) throws Exception {
         return pipeline(bundle, clip, parallelism, idsOnDistinctSubtasks("bench-", parallelism), BatchLimits.NONE);
     }
 
@@ -120,7 +124,7 @@ final class PipelineBench {
      * The same with the given timed videos (and as many warm-up videos, so that the warm-up runs
      * the passes the timed videos will) and cross-stream batching.
      */
-    static double pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism, List<String> timed,
+    static Run pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism, List<String> timed,
                            BatchLimits batch) throws Exception {
         Path kafkaDir = Files.createTempDirectory("cove-bench-kafka");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir)) {
@@ -142,7 +146,8 @@ final class PipelineBench {
                 throw new IllegalStateException("the bench job's timed frames all carry one timestamp: no throughput "
                         + "can be measured from them; use a longer clip (--frames)");
             }
-            return (at.length - 1) / ((at[at.length - 1] - at[0]) / 1e3);
+            return new Run((at.length - 1) / ((at[at.length - 1] - at[0]) / 1e3), java.time.Instant.ofEpochMilli(at[0]),
+                    java.time.Instant.ofEpochMilli(at[at.length - 1]), at.length);
         }
     }
 
@@ -164,7 +169,7 @@ final class PipelineBench {
         for (int k = 0; k < batches.size(); k++) {
             int b = batches.get(k);
             BatchLimits batch = new BatchLimits(b, waitMillis);
-            double fps = pipeline(bundle, clip, 1, ids, batch);
+            double fps = pipeline(bundle, clip, 1, ids, batch).fps();
             first = Double.isNaN(first) ? fps : first;
             double[] lat = latency(bundle, clip, ids, batch, lightFps);
             rows.append(String.format(Locale.ROOT, "| %d | %.2f | **%.2f** | **%.2f** | %.0f | %.0f | %.0f |%n", b, fps,
