@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 final class PrecisionOption {
     @Option(names = "--precision", defaultValue = "auto", converter = Converters.ComputePrecisionConverter.class,
             description = "auto: bfloat16 on AVX512_BF16/AMX CPUs and float16 on GPUs where the bundle's validation "
-                    + "kept e_stab and sharpness within 1% of float32, else float32; or float32, bfloat16 (not "
+                    + "kept e_stab and sharpness within 1%% of float32, else float32; or float32, bfloat16 (not "
                     + "deterministic) or float16 when the bundle has that variant (default: ${DEFAULT-VALUE})")
     ComputePrecision precision;
 
