@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cove", mixinStandardHelpOptions = true, version = "cove 0.1.0",
         description = "Coherent online video style transfer (Chen et al. 2017) on Apache Flink.",
         subcommands = {StylizeCommand.class, DemoCommand.class, BrokerCommand.class, IngestCommand.class, RestyleCommand.class, PreviewCommand.class,
-            RunCommand.class, ClusterCommand.class, ExportCommand.class, EvalCommand.class, EvalSwitchCommand.class, BenchCommand.class, CheckCommand.class, SoakCommand.class})
+            RunCommand.class, ClusterCommand.class, ExportCommand.class, EvalCommand.class, EvalSwitchCommand.class, BenchCommand.class, BenchSummaryCommand.class, CheckCommand.class, SoakCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
