@@ -32,9 +32,9 @@ final class CpuProfile {
     /** What a CPU sample was spent on; the first whose rule matches the sample's thread or stack wins. */
     enum Work {
         // threads the JVM runs natively are named "native:" + their (15-character) OS name
-        JVM("JVM: JIT compilers, GC", (t, s) -> t.startsWith("native:") && (t.contains("CompilerThre")
-                || t.contains("GC Thread") || t.contains("G1 ") || t.contains("VM ") || t.contains("Service Thread")
-                || t.contains("Sweeper"))),
+        JIT("JVM: JIT compilers", (t, s) -> t.startsWith("native:") && t.contains("CompilerThre")),
+        GC("JVM: garbage collection, VM operations", (t, s) -> t.startsWith("native:") && (t.contains("GC Thread")
+                || t.contains("G1 ") || t.contains("VM ") || t.contains("Service Thread") || t.contains("Sweeper"))),
         // the codec's colour conversion and copies too; native frames are named by their library
         JPEG_DECODE("JPEG decode (input)", (t, s) -> any(s, "ai.cove.engine.ImageCodec.decode") || any(s, "imdecode")),
         JPEG_ENCODE("JPEG encode (output)", (t, s) -> any(s, "ai.cove.engine.ImageCodec.encode") || any(s, "imencode")),

@@ -41,12 +41,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 final class PipelineBench {
     /**
      * The job's warm-up video is longer: when a job starts, its Java code (Kafka clients, Flink
-     * runtime, serializers) is not yet JIT-compiled, and the C1/C2 compiler threads took ~13% of
-     * both cores during a 30-frame run after a 3-frame warm-up (per-thread CPU, docs/BENCHMARKS.md),
-     * preempting libtorch's workers. Direct stylize's Java path is compiled by then (the earlier
-     * rounds run it). A long-running job pays this once.
+     * runtime, serializers, the in-process broker) is not yet JIT-compiled, and the compiler
+     * threads preempt one of libtorch's two OpenMP threads, which stalls the other at the parallel
+     * region's end. After 15 frames they still took 19-22 ms of CPU per frame in the timed window,
+     * after 60 frames 14 (bench --profile; docs/BENCHMARKS.md). Direct stylize's Java path is
+     * compiled by then (the earlier rounds run it). A long-running job pays this once.
      */
-    static final int JOB_WARM_UP_FRAMES = 15;
+    static final int JOB_WARM_UP_FRAMES = 60;
 
     private PipelineBench() {
     }

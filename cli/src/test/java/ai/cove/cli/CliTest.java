@@ -271,7 +271,8 @@ class CliTest {
         Path report = tmp.resolve("bench.md");
         Files.writeString(report, "# earlier\n");
         assertThat(run("bench", "--size", "64x48", "--frames", "4", "--style", BUNDLE, "--versus", BUNDLE,
-                "--versus-precision", "bfloat16", "--streams", "2", "--out", report.toString())).isZero();
+                "--versus-precision", "bfloat16", "--streams", "2", "--profile", tmp.resolve("bench.jfr").toString(),
+                "--out", report.toString())).isZero();
         String md = Files.readString(report);
         assertThat(md).doesNotContain("# earlier").contains("`cove bench --size 64x48 --frames 4"); // replaced, not appended
         assertThat(md).containsPattern("\\| 64x48 \\| [0-9.]+ \\| [0-9.]+ \\| \\*\\*[0-9.]+\\*\\*");
@@ -280,6 +281,9 @@ class CliTest {
                 + "\\*\\*[0-9.]+\\*\\*");
         assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
         assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
+        assertThat(md).as("the profiled run's CPU by kind of work, the model step on both sides")
+                .containsPattern("\\| model step \\(libtorch, DIS flow, warp\\) \\| [1-9][0-9.]* \\| [1-9][0-9.]* \\|")
+                .containsPattern("Wall time per frame: direct [0-9.]+ ms, pipeline [0-9.]+ ms");
         assertThat(md).containsPattern("Scaling \\(2 streams of 64x48, 4 frames each; the job at parallelism 2, direct "
                 + "stylize on 2 threads; [0-9]+ libtorch .*\\*\\*[0-9.]+\\*\\*");
     }

@@ -58,7 +58,9 @@ class CpuProfileTest {
     @Test
     void classifiesByThreadThenStack() {
         assertThat(CpuProfile.Work.of("native:C2 CompilerThre", java.util.List.of("libjvm.so.Compile::Compile")))
-                .isEqualTo(CpuProfile.Work.JVM);
+                .isEqualTo(CpuProfile.Work.JIT);
+        assertThat(CpuProfile.Work.of("native:G1 Conc#0", java.util.List.of("libjvm.so.G1ConcurrentMark::mark")))
+                .isEqualTo(CpuProfile.Work.GC);
         assertThat(CpuProfile.Work.of("native:[tid=4242]", java.util.List.of(".unknown")))
                 .as("an unnamed native thread: libtorch's OpenMP worker").isEqualTo(CpuProfile.Work.MODEL);
         assertThat(CpuProfile.Work.of("stylize (1/1)#0", java.util.List.of("libopencv_imgcodecs.so.413.",
