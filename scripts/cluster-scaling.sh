@@ -4,18 +4,19 @@
 # 2 (1 slot and 1 libtorch thread each, parallelism = TaskManagers). Throughput is the stylize
 # operator's framesOut (read from the TaskManagers' Prometheus endpoints once a second, a light probe)
 # from 10% to 100% of the frames, which leaves out job submission and model loading. Prints a
-# Markdown table and the ratio.
+# Markdown table and the ratio, and the CPU per frame of each process (broker, JobManager,
+# TaskManagers and their stylize threads, from /proc) over the same window.
 #
 #   scripts/cluster-scaling.sh [--frames 60] [--size 320x180] [--style candy-imagenet]
 #                              [--port 29192] [--rest-port 18081] [--metrics-port 19249]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/harness.sh"
-FRAMES=60 RATE=max
+FRAMES=60 RATE=max BALANCE=2 # the 2-TaskManager run must split the videos evenly
 parse_options "$@"
 setup_work cove-cluster-scaling cluster
 
-declare -A FPS
+declare -A FPS CPU
 for n in 1 2; do
   CLUSTER="$WORK/cluster-$n"
   "$COVE" broker start --dir "$WORK/broker-$n" --port "$PORT" > /dev/null
@@ -29,8 +30,14 @@ for n in 1 2; do
     sleep 1
     committed=$(frames_out "$n")
     now=$(date +%s.%N)
-    if [ -z "$start" ] && [ $((committed * 10)) -ge "$total" ]; then start=$now from=$committed; fi
+    if [ -z "$start" ] && [ $((committed * 10)) -ge "$total" ]; then
+      start=$now from=$committed
+      cpu_ticks > "$WORK/cpu-$n-start"
+    fi
   done
+  cpu_ticks > "$WORK/cpu-$n-end"
+  CPU[$n]=$(cpu_table "$WORK/cpu-$n-start" "$WORK/cpu-$n-end" $((total - from)) \
+      "$(awk -v a="$start" -v b="$now" 'BEGIN {print b - a}')")
   FPS[$n]=$(awk -v a="$start" -v b="$now" -v f="$from" -v t="$total" 'BEGIN {printf "%.2f", (t - f) / (b - a)}')
   log "$n TaskManager(s): frames $from..$total stylized in $(awk -v a="$start" -v b="$now" 'BEGIN {printf "%.1f", b - a}') s: ${FPS[$n]} fps"
   "$COVE" cluster stop --dir "$CLUSTER" > /dev/null
@@ -40,3 +47,13 @@ echo "| TaskManagers | frames/s |"
 echo "|---|---|"
 for n in 1 2; do echo "| $n | ${FPS[$n]} |"; done
 echo "2 vs 1 TaskManager: $(awk -v a="${FPS[1]}" -v b="${FPS[2]}" 'BEGIN {printf "%.2f", b / a}')x"
+echo
+echo "CPU in the measured window, by process (the TaskManagers' stylize threads are part of their row):"
+for n in 1 2; do
+  echo
+  echo "$n TaskManager(s):"
+  echo
+  echo "| process | CPU ms per frame | share of the machine |"
+  echo "|---|---|---|"
+  echo "${CPU[$n]}"
+done

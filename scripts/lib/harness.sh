@@ -47,7 +47,7 @@ PY
 }
 
 # cove ingest of the VIDEOS generated videos (video-0 ..) at RATE, with more options in "$@"
-ingest() { "$COVE" ingest --bootstrap "$B" --video-id video --videos "$VIDEOS" --generate "${SIZE}x${FRAMES}" --rate "$RATE" "$@"; }
+ingest() { "$COVE" ingest --bootstrap "$B" --video-id video --videos "$VIDEOS" --generate "${SIZE}x${FRAMES}" --rate "$RATE" ${BALANCE:+--balance-subtasks "$BALANCE"} "$@"; }
 
 # starts the paced ingest of VIDEOS generated videos (video-0 ..) in the background, its pid in INGEST,
 # and returns once it sends: INGEST_START is when the first frames went out
@@ -167,4 +167,43 @@ cluster_cleanup() {
     rc=1
   fi
   exit $rc
+}
+
+# "<role> <CPU ticks>" for each process of this run (broker, jobmanager, taskmanager) and the
+# TaskManagers' stylize threads (role stylize-threads), from /proc (utime + stime)
+cpu_ticks() {
+  local pid cmd role
+  for pid in $(pgrep -f -- "$WORK"); do
+    cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+    case "$cmd" in
+      *java*StandaloneSessionClusterEntrypoint*) role=jobmanager ;;
+      *java*TaskManagerRunner*) role=taskmanager ;;
+      *java*broker*) role=broker ;;
+      *) continue ;;
+    esac
+    echo "$role $(ticks_of "/proc/$pid/stat")"
+    if [ "$role" = taskmanager ]; then
+      for task in /proc/"$pid"/task/*; do
+        case "$(cat "$task/comm" 2>/dev/null)" in stylize*) echo "stylize-threads $(ticks_of "$task/stat")" ;; esac
+      done
+    fi
+  done
+}
+
+# utime + stime of a /proc stat file (fields after the command name, which may hold spaces)
+ticks_of() { sed 's/.*) //' "$1" 2>/dev/null | awk '{print $12 + $13}'; }
+
+# Markdown rows "| role | CPU ms per frame | share of the machine |" between two cpu_ticks outputs ($1, $2 files)
+# over $3 frames and $4 seconds
+cpu_table() {
+  awk -v frames="$3" -v secs="$4" -v hz="$(getconf CLK_TCK)" -v cores="$(nproc)" '
+    FNR == NR { before[$1] += $2; next }
+    { after[$1] += $2 }
+    END {
+      n = split("broker jobmanager taskmanager stylize-threads", roles, " ")
+      for (i = 1; i <= n; i++) {
+        r = roles[i]; d = (after[r] - before[r]) / hz
+        printf "| %s | %.0f | %.0f%% |\n", r, 1000 * d / frames, 100 * d / (secs * cores)
+      }
+    }' "$1" "$2"
 }

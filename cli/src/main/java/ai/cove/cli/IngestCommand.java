@@ -62,6 +62,11 @@ public final class IngestCommand implements Callable<Integer> {
             + "<video-id>-0 .. <video-id>-(N-1) with seeds seed .. seed+N-1, frames interleaved and --rate per video")
     int videos;
 
+    @Option(names = "--balance-subtasks", paramLabel = "P", description = "with --videos: ids <video-id>-k chosen so "
+            + "that Flink's key hashing gives each of P stylize subtasks as many videos (a few consecutive ids rarely "
+            + "spread evenly; for throughput measurements)")
+    Integer balanceSubtasks;
+
     @Option(names = "--rate", defaultValue = "max",
             description = "realtime (the clip's frame rate), frames per second (e.g. 5), or max (default: ${DEFAULT-VALUE})")
     String rate;
@@ -127,6 +132,9 @@ public final class IngestCommand implements Callable<Integer> {
         if (videos < 1 || (videos > 1 && generate == null)) {
             throw new IllegalArgumentException("--videos takes a positive number and needs --generate");
         }
+        if (balanceSubtasks != null && (videos == 1 || balanceSubtasks < 1)) {
+            throw new IllegalArgumentException("--balance-subtasks takes a positive number of subtasks and needs --videos N");
+        }
         JobConfig c = kafka.load();
         String t = topic != null ? topic : c.inputTopic();
         Topics.ensure(c.bootstrap(), c.kafkaProperties(), 2, t, c.audioTopic());
@@ -142,7 +150,7 @@ public final class IngestCommand implements Callable<Integer> {
             AudioSender audioSender = noAudio || videos > 1 ? null : new AudioSender(producer, c.audioTopic(), audio);
             long sent = send(producer, t, sources, audioSender);
             System.out.printf("ingested %d frames of %s into %s at %s%s%n", sent,
-                    videos == 1 ? "video " + videoId : videos + " videos " + videoId + "-0.." + (videos - 1), t, c.bootstrap(),
+                    videos == 1 ? "video " + videoId : videos + " videos " + String.join(", ", ids()), t, c.bootstrap(),
                     audioSender == null || audioSender.sent == 0 ? "" : ", and " + audioSender.sent + " " + audioSender.codec
                             + " audio packets into " + c.audioTopic());
         } finally {
@@ -200,13 +208,29 @@ public final class IngestCommand implements Callable<Integer> {
         }
     }
 
+    /** The video ids: the one given, <video-id>-0 .. -(N-1), or N ids balanced over --balance-subtasks subtasks. */
+    private List<String> ids() {
+        if (videos == 1) {
+            return List.of(videoId);
+        }
+        if (balanceSubtasks != null) {
+            return KeyBalance.balancedIds(videoId, videos, balanceSubtasks);
+        }
+        List<String> ids = new ArrayList<>();
+        for (int v = 0; v < videos; v++) {
+            ids.add(videoId + "-" + v);
+        }
+        return ids;
+    }
+
     /** Sends frame i of every video, then frame i + 1, ..., paced per video; returns the frames sent. */
     private long send(KafkaProducer<byte[], byte[]> producer, String topic, List<VideoSource> sources,
                       AudioSender audio) throws Exception {
         List<String> ids = new ArrayList<>();
         List<RgbImage> next = new ArrayList<>();
+        List<String> all = ids();
         for (int v = 0; v < sources.size(); v++) {
-            ids.add(videos == 1 ? videoId : videoId + "-" + v);
+            ids.add(all.get(v));
             RgbImage first = sources.get(v).next();
             for (long k = 0; k < fromFrame && first != null; k++) {
                 first = sources.get(v).next();

@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -118,7 +117,7 @@ final class PipelineBench {
      * timed output. One input partition keeps the warm-up videos ahead of the timed ones.
      */
     static Run pipeline(ModelBundle bundle, List<RgbImage> clip, int parallelism) throws Exception {
-        return pipeline(bundle, clip, parallelism, idsOnDistinctSubtasks("bench-", parallelism), BatchLimits.NONE);
+        return pipeline(bundle, clip, parallelism, KeyBalance.balancedIds("bench", parallelism, parallelism), BatchLimits.NONE);
     }
 
     /**
@@ -283,22 +282,6 @@ final class PipelineBench {
             video.add(clip.get(i % clip.size()));
         }
         return video;
-    }
-
-    /** One video id per subtask of a keyed operator at {@code parallelism} (Flink's key-group assignment). */
-    static List<String> idsOnDistinctSubtasks(String prefix, int parallelism) {
-        int maxParallelism = KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
-        String[] ids = new String[parallelism];
-        int found = 0;
-        for (int i = 0; found < parallelism; i++) {
-            String id = prefix + i;
-            int subtask = KeyGroupRangeAssignment.assignKeyToParallelOperator(id, maxParallelism, parallelism);
-            if (ids[subtask] == null) {
-                ids[subtask] = id;
-                found++;
-            }
-        }
-        return List.of(ids);
     }
 
     /**
