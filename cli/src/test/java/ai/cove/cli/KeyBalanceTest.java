@@ -31,6 +31,22 @@ class KeyBalanceTest {
     }
 
     @Test
+    void ingestSendsTheBalancedIds() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(java.nio.file.Files.createTempDirectory("cove-balance-kafka"))) {
+            assertThat(Main.commandLine().execute("ingest", "--bootstrap", kafka.bootstrapServers(), "--video-id", "video",
+                    "--videos", "4", "--generate", "32x32x2", "--rate", "max", "--balance-subtasks", "2")).isZero();
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            FrameTopics.readCommitted(kafka.bootstrapServers(), new java.util.Properties(), "frames",
+                    java.time.Duration.ofSeconds(2)).forEach(r -> keys.add(new String(r.key(),
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(keys).containsExactlyInAnyOrderElementsOf(KeyBalance.balancedIds("video", 4, 2));
+            assertThat(perSubtask(List.copyOf(keys), 2)).containsExactly(2, 2);
+        }
+        assertThat(Main.commandLine().execute("ingest", "--bootstrap", "localhost:1", "--video-id", "v", "--generate",
+                "32x32x2", "--balance-subtasks", "2")).as("one video has nothing to balance").isNotZero();
+    }
+
+    @Test
     void rejectsNothingToBalance() {
         assertThatThrownBy(() -> KeyBalance.balancedIds("video", 0, 2)).isInstanceOf(IllegalArgumentException.class);
     }
