@@ -148,9 +148,10 @@ public final class IngestCommand implements Callable<Integer> {
                         : VideoSource.open(input, listen, java.time.Duration.ofSeconds(giveUpAfterSeconds)));
             }
             AudioSender audioSender = noAudio || videos > 1 ? null : new AudioSender(producer, c.audioTopic(), audio);
-            long sent = send(producer, t, sources, audioSender);
+            List<String> ids = ids();
+            long sent = send(producer, t, sources, ids, audioSender);
             System.out.printf("ingested %d frames of %s into %s at %s%s%n", sent,
-                    videos == 1 ? "video " + videoId : videos + " videos " + String.join(", ", ids()), t, c.bootstrap(),
+                    videos == 1 ? "video " + videoId : videos + " videos " + String.join(", ", ids), t, c.bootstrap(),
                     audioSender == null || audioSender.sent == 0 ? "" : ", and " + audioSender.sent + " " + audioSender.codec
                             + " audio packets into " + c.audioTopic());
         } finally {
@@ -224,13 +225,10 @@ public final class IngestCommand implements Callable<Integer> {
     }
 
     /** Sends frame i of every video, then frame i + 1, ..., paced per video; returns the frames sent. */
-    private long send(KafkaProducer<byte[], byte[]> producer, String topic, List<VideoSource> sources,
+    private long send(KafkaProducer<byte[], byte[]> producer, String topic, List<VideoSource> sources, List<String> ids,
                       AudioSender audio) throws Exception {
-        List<String> ids = new ArrayList<>();
         List<RgbImage> next = new ArrayList<>();
-        List<String> all = ids();
         for (int v = 0; v < sources.size(); v++) {
-            ids.add(all.get(v));
             RgbImage first = sources.get(v).next();
             for (long k = 0; k < fromFrame && first != null; k++) {
                 first = sources.get(v).next();
