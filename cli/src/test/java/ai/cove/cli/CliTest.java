@@ -281,8 +281,10 @@ class CliTest {
                 + "\\*\\*[0-9.]+\\*\\*");
         assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
         assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
-        assertThat(md).as("the profiled run's CPU by kind of work, the model step on both sides")
-                .containsPattern("\\| model step \\(libtorch, DIS flow, warp\\) \\| [1-9][0-9.]* \\| [1-9][0-9.]* \\|")
+        // the tiny clip's timed pipeline window is a few ms: too short for samples of every kind there
+        assertThat(md).as("the profiled runs' CPU by kind of work, the model step in direct stylize")
+                .containsPattern("\\| model step \\(libtorch, DIS flow, warp\\) \\| [1-9][0-9.]* \\|")
+                .containsPattern("\\| \\*\\*all\\*\\* \\| \\*\\*[0-9.]+\\*\\* \\| \\*\\*[0-9.]+\\*\\* \\|")
                 .containsPattern("Wall time per frame: direct [0-9.]+ ms, pipeline [0-9.]+ ms");
         assertThat(md).containsPattern("Scaling \\(2 streams of 64x48, 4 frames each; the job at parallelism 2, direct "
                 + "stylize on 2 threads; [0-9]+ libtorch .*\\*\\*[0-9.]+\\*\\*");
