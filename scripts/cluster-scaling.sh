@@ -36,10 +36,10 @@ for n in 1 2; do
     fi
   done
   cpu_ticks > "$WORK/cpu-$n-end"
-  CPU[$n]=$(cpu_table "$WORK/cpu-$n-start" "$WORK/cpu-$n-end" $((total - from)) \
-      "$(awk -v a="$start" -v b="$now" 'BEGIN {print b - a}')")
-  FPS[$n]=$(awk -v a="$start" -v b="$now" -v f="$from" -v t="$total" 'BEGIN {printf "%.2f", (t - f) / (b - a)}')
-  log "$n TaskManager(s): frames $from..$total stylized in $(awk -v a="$start" -v b="$now" 'BEGIN {printf "%.1f", b - a}') s: ${FPS[$n]} fps"
+  secs=$(awk -v a="$start" -v b="$now" 'BEGIN {print b - a}')
+  CPU[$n]=$(cpu_table "$WORK/cpu-$n-start" "$WORK/cpu-$n-end" $((total - from)) "$secs")
+  FPS[$n]=$(awk -v s="$secs" -v f="$from" -v t="$total" 'BEGIN {printf "%.2f", (t - f) / s}')
+  log "$n TaskManager(s): frames $from..$total stylized in $(awk -v s="$secs" 'BEGIN {printf "%.1f", s}') s: ${FPS[$n]} fps"
   "$COVE" cluster stop --dir "$CLUSTER" > /dev/null
   "$COVE" broker stop --dir "$WORK/broker-$n" --port "$PORT" > /dev/null
 done

@@ -19,8 +19,7 @@ from training import export, networks
 
 
 def style_network(bundle: str) -> torch.nn.Module:
-    net = export.load_bundle(bundle)
-    return torch.nn.Sequential(networks.inference_form(net.encoder), networks.inference_form(net.decoder)).eval()
+    return networks.inference_form(networks.style_network(export.load_bundle(bundle))).eval()
 
 
 def reference_gflops(repeats: int) -> float:

@@ -46,7 +46,8 @@ print(sum(done), len(done), min(done, default=0), max(done, default=0), min(sinc
 PY
 }
 
-# cove ingest of the VIDEOS generated videos (video-0 ..) at RATE, with more options in "$@"
+# cove ingest of the VIDEOS generated videos (video-0 .., or ids spread over BALANCE subtasks when set)
+# at RATE, with more options in "$@"
 ingest() { "$COVE" ingest --bootstrap "$B" --video-id video --videos "$VIDEOS" --generate "${SIZE}x${FRAMES}" --rate "$RATE" ${BALANCE:+--balance-subtasks "$BALANCE"} "$@"; }
 
 # starts the paced ingest of VIDEOS generated videos (video-0 ..) in the background, its pid in INGEST,

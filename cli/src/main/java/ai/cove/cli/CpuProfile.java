@@ -133,7 +133,9 @@ final class CpuProfile {
     private final AsyncProfiler profiler;
     private final Path jfr;
     private final long cpuAtStart;
-    private long cpuAtStop = -1;
+    /** The recording's CPU samples and the CPU time each stands for; read once, when the profile stops. */
+    private List<RecordedEvent> samples;
+    private double millisPerSample;
 
     private CpuProfile(AsyncProfiler profiler, Path jfr) {
         this.profiler = profiler;
@@ -166,39 +168,43 @@ final class CpuProfile {
         return new CpuProfile(p, jfr);
     }
 
-    /** Stops sampling and writes the JFR file. */
+    /**
+     * Stops sampling, writes the JFR file and reads its samples. Each sample weighs the process's CPU
+     * time over the whole recording divided by their number: the kernel rounds the timer to its
+     * tick, so the interval asked for is not the interval got.
+     */
     Path stop() throws IOException {
         profiler.execute("stop");
-        cpuAtStop = processCpuNanos();
+        long cpuNanos = processCpuNanos() - cpuAtStart;
+        List<RecordedEvent> read = new ArrayList<>();
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (e.getEventType().getName().equals("jdk.ExecutionSample")) {
+                    read.add(e);
+                }
+            }
+        }
+        if (read.isEmpty()) {
+            throw new IllegalStateException("the profile holds no CPU samples: " + jfr);
+        }
+        samples = read;
+        millisPerSample = cpuNanos / 1e6 / read.size();
         return jfr;
     }
 
     /**
      * The samples taken between {@code from} and {@code to} per kind of work; {@code frames} frames
-     * were processed in that window. Each sample weighs the process's CPU time over the whole
-     * recording divided by its number of samples: the kernel rounds the timer to its tick, so the
-     * interval asked for is not the interval got.
+     * were processed in that window.
      */
-    Breakdown breakdown(Instant from, Instant to, int frames, String mainThread) throws IOException {
-        if (cpuAtStop < 0) {
+    Breakdown breakdown(Instant from, Instant to, int frames, String mainThread) {
+        if (samples == null) {
             throw new IllegalStateException("stop the profile first");
         }
         if (frames <= 0) {
             throw new IllegalArgumentException("no frames in the profiled window");
         }
-        List<RecordedEvent> samples = new ArrayList<>();
-        try (RecordingFile f = new RecordingFile(jfr)) {
-            while (f.hasMoreEvents()) {
-                RecordedEvent e = f.readEvent();
-                if (e.getEventType().getName().equals("jdk.ExecutionSample")) {
-                    samples.add(e);
-                }
-            }
-        }
-        if (samples.isEmpty()) {
-            throw new IllegalStateException("the profile holds no CPU samples: " + jfr);
-        }
-        double ms = (cpuAtStop - cpuAtStart) / 1e6 / samples.size();
+        double ms = millisPerSample;
         Map<Work, Double> main = new EnumMap<>(Work.class);
         Map<Work, Double> other = new EnumMap<>(Work.class);
         for (RecordedEvent e : samples) {
