@@ -22,7 +22,6 @@ final class KeyBalance {
         if (count < 1 || parallelism < 1) {
             throw new IllegalArgumentException("a positive number of videos and subtasks is needed");
         }
-        int maxParallelism = KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
         int[] room = new int[parallelism];
         for (int s = 0; s < parallelism; s++) {
             room[s] = count / parallelism + (s < count % parallelism ? 1 : 0);
@@ -30,12 +29,33 @@ final class KeyBalance {
         List<String> ids = new ArrayList<>();
         for (int k = 0; ids.size() < count; k++) {
             String id = prefix + "-" + k;
-            int subtask = KeyGroupRangeAssignment.assignKeyToParallelOperator(id, maxParallelism, parallelism);
+            int subtask = subtask(id, parallelism);
             if (room[subtask] > 0) {
                 room[subtask]--;
                 ids.add(id);
             }
         }
         return ids;
+    }
+
+    /**
+     * The first id {@code prefix-k} (k = 0, 1, ...) that goes to the same subtask as {@code id}: a
+     * warm-up video must run on the subtask of the video it warms up, and a related name such as
+     * "warm-up-" + id often hashes elsewhere.
+     */
+    static String onSubtaskOf(String id, String prefix, int parallelism) {
+        int target = subtask(id, parallelism);
+        for (int k = 0; ; k++) {
+            String candidate = prefix + "-" + k;
+            if (subtask(candidate, parallelism) == target) {
+                return candidate;
+            }
+        }
+    }
+
+    /** The subtask of a keyed operator at {@code parallelism} (default max parallelism) that gets {@code id}. */
+    static int subtask(String id, int parallelism) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(id,
+                KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism), parallelism);
     }
 }

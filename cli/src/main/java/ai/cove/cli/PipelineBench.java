@@ -132,7 +132,7 @@ final class PipelineBench {
                     .topics("bench-in", "bench-out", "bench-dead").groupId("bench").parallelism(parallelism)
                     .batch(batch).bounded(true).build();
             Topics.ensure(c.bootstrap(), new Properties(), 1, "bench-in", "bench-out", "bench-dead");
-            send(c, timed.stream().map(id -> "warm-up-" + id).toList(), warmUpVideo(clip), 0);
+            send(c, warmUpIds(timed, parallelism), warmUpVideo(clip), 0);
             send(c, timed, clip, 0);
             JobRunner.start(c, null).getJobExecutionResult().get();
             long[] at = FrameTopics.readCommitted(c.bootstrap(), new Properties(), "bench-out", Duration.ofSeconds(2))
@@ -249,7 +249,7 @@ final class PipelineBench {
         JobClient job = JobRunner.start(alo, null);
         try {
             // a first frame per video through first, so that start-up and the first passes are not timed
-            send(alo, ids.stream().map(id -> "warm-up-" + id).toList(), clip.subList(0, 1), 0);
+            send(alo, warmUpIds(ids, alo.parallelism()), clip.subList(0, 1), 0);
             FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(), ids.size(), Duration.ofMinutes(5));
             Map<String, Long> sentAt = send(alo, ids, clip, fps / ids.size());
             var out = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(),
@@ -273,6 +273,11 @@ final class PipelineBench {
         return JobConfig.defaults(bootstrap).toBuilder().style(bundle.spec().dir().toString())
                 .computePrecision(bundle.precision())
                 .checkpointDir(Files.createTempDirectory("cove-bench-cp").toUri().toString());
+    }
+
+    /** One warm-up video id per timed video, each on its video's subtask (their own names would hash anywhere). */
+    static List<String> warmUpIds(List<String> timed, int parallelism) {
+        return timed.stream().map(id -> KeyBalance.onSubtaskOf(id, "warm-up-" + id, parallelism)).toList();
     }
 
     /** The job's warm-up video: JOB_WARM_UP_FRAMES frames of the clip's size, the clip repeated if short. */

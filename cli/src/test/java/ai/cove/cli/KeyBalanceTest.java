@@ -8,10 +8,15 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.junit.jupiter.api.Test;
 
 class KeyBalanceTest {
+    /** Flink's own assignment, independent of KeyBalance. */
+    private static int subtask(String id, int parallelism) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(id,
+                KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism), parallelism);
+    }
+
     private static int[] perSubtask(List<String> ids, int parallelism) {
         int[] n = new int[parallelism];
-        int max = KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
-        ids.forEach(id -> n[KeyGroupRangeAssignment.assignKeyToParallelOperator(id, max, parallelism)]++);
+        ids.forEach(id -> n[subtask(id, parallelism)]++);
         return n;
     }
 
@@ -33,6 +38,8 @@ class KeyBalanceTest {
     @Test
     void ingestSendsTheBalancedIds() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(java.nio.file.Files.createTempDirectory("cove-balance-kafka"))) {
+            // the topic made first: an auto-created one is not always there for the first produce
+            Topics.ensure(kafka.bootstrapServers(), new java.util.Properties(), 1, "frames");
             assertThat(Main.commandLine().execute("ingest", "--bootstrap", kafka.bootstrapServers(), "--video-id", "video",
                     "--videos", "4", "--generate", "32x32x2", "--rate", "max", "--balance-subtasks", "2")).isZero();
             java.util.Set<String> keys = new java.util.TreeSet<>();
@@ -44,6 +51,21 @@ class KeyBalanceTest {
         }
         assertThat(Main.commandLine().execute("ingest", "--bootstrap", "localhost:1", "--video-id", "v", "--generate",
                 "32x32x2", "--balance-subtasks", "2")).as("one video has nothing to balance").isNotZero();
+    }
+
+    @Test
+    void warmUpVideosRunOnTheSubtaskOfTheVideoTheyWarmUp() {
+        assertThat(subtask("warm-up-bench-1", 2)).as("the name alone lands elsewhere")
+                .isNotEqualTo(subtask("bench-1", 2));
+        for (int parallelism : new int[] {1, 2, 3, 4}) {
+            List<String> timed = KeyBalance.balancedIds("bench", parallelism, parallelism);
+            List<String> warmUp = PipelineBench.warmUpIds(timed, parallelism);
+            assertThat(warmUp).hasSameSizeAs(timed).doesNotContainAnyElementsOf(timed).doesNotHaveDuplicates();
+            for (int i = 0; i < timed.size(); i++) {
+                assertThat(subtask(warmUp.get(i), parallelism)).as("%s at parallelism %d", warmUp.get(i), parallelism)
+                        .isEqualTo(subtask(timed.get(i), parallelism));
+            }
+        }
     }
 
     @Test
