@@ -15,6 +15,8 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 --cat-pad        reflection padding by concatenating flipped edge slices (bit-identical output).
 --rescript       re-script encoder and decoder in place in the inference form (upsampling layers
                  as one convolution at the input's resolution + pixel_shuffle, networks.UpsampleConv3x3).
+--rescript-warp  re-script warp.pt in place from the current networks.warp (it holds no weights; the
+                 one-frame warp runs in row chunks on every intra-op thread, the same output).
 --mask-bias B    add B to the mask sub-network's output logit, M = sigmoid(logit + B): a point on the
                  stability / sharpness trade-off (B < 0 keeps more of the current frame), chosen per
                  style on selection clips with training.select_snapshot.
@@ -81,6 +83,16 @@ def rescript(bundle_dir: str) -> None:
     for variant in meta.get("variants", {}):
         meta["variants"][variant] = export.write_variant(net, bundle_dir, variant)
     meta.setdefault("made_by", {})["rescripted"] = f"python3 -m training.optimize_bundle {bundle_dir} --rescript"
+    export.write_meta(bundle_dir, meta)
+
+
+def rescript_warp(bundle_dir: str) -> None:
+    """Re-scripts a bundle's warp.pt in place from networks.warp in the bundle's warp mode."""
+    bundle_dir = os.path.normpath(bundle_dir)
+    meta = export.read_meta(bundle_dir)
+    mode = networks.Warp(meta.get("architecture", {}).get("warp", "bilinear")).mode
+    torch.jit.save(torch.jit.script(networks.Warp(mode)), os.path.join(bundle_dir, "warp.pt"))
+    meta.setdefault("made_by", {})["rescripted_warp"] = f"python3 -m training.optimize_bundle {bundle_dir} --rescript-warp"
     export.write_meta(bundle_dir, meta)
 
 
@@ -159,6 +171,7 @@ def main(argv=None):
     p.add_argument("--copy-to", help="write a transformed float32 copy here")
     p.add_argument("--rescript", action="store_true",
                    help="re-script encoder and decoder in place in the current inference form")
+    p.add_argument("--rescript-warp", action="store_true", help="re-script warp.pt in place from the current code")
     p.add_argument("--freeze", action="store_true")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cat-pad", action="store_true")
@@ -168,8 +181,9 @@ def main(argv=None):
     p.add_argument("--dis-tuning", type=int, nargs=2, metavar=("FINEST_SCALE", "ITERATIONS"),
                    help="in place: DIS's finest pyramid level and variational refinement iterations")
     args = p.parse_args(argv)
-    if not (args.add_variant or args.copy_to or args.rescript or args.dis_downscale or args.dis_tuning):
-        p.error("give --add-variant, --copy-to, --rescript, --dis-downscale or --dis-tuning")
+    if not (args.add_variant or args.copy_to or args.rescript or args.rescript_warp or args.dis_downscale
+            or args.dis_tuning):
+        p.error("give --add-variant, --copy-to, --rescript, --rescript-warp, --dis-downscale or --dis-tuning")
     if args.dis_tuning:
         set_dis_tuning(args.bundle, *args.dis_tuning)
         print(f"DIS of {args.bundle} runs to pyramid level {args.dis_tuning[0]} with {args.dis_tuning[1]} "
@@ -180,6 +194,9 @@ def main(argv=None):
     if args.rescript:
         rescript(args.bundle)
         print(f"re-scripted the encoder and decoder of {args.bundle}")
+    if args.rescript_warp:
+        rescript_warp(args.bundle)
+        print(f"re-scripted the warp of {args.bundle}")
     if args.add_variant:
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")

@@ -2,6 +2,7 @@ import os
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from training import networks
 
@@ -101,6 +102,21 @@ def test_bicubic_warp_moves_integer_shifts_exactly_and_keeps_more_detail_at_half
         return float(((twice - src)[inner] ** 2).mean())
     # a half-pixel shift there and back low-passes the texture; bicubic loses far less of it
     assert round_trip_loss("bicubic") < 0.7 * round_trip_loss("bilinear")
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("height", [45, 46, 7])
+def test_one_frame_warp_in_row_chunks_equals_one_grid_sample(mode, height):
+    # one frame is warped as row chunks so that every intra-op thread takes part; the output must be
+    # grid_sample's over the whole frame, also for heights the chunks do not divide and in TorchScript
+    torch.manual_seed(0)
+    src, flow = torch.rand(1, 3, height, 31), 4 * torch.randn(1, 2, height, 31)
+    ys = torch.arange(height, dtype=torch.float32).view(1, height, 1).expand(1, height, 31)
+    xs = torch.arange(31, dtype=torch.float32).view(1, 1, 31).expand(1, height, 31)
+    grid = torch.stack([2 * (xs + flow[:, 0]) / 30 - 1, 2 * (ys + flow[:, 1]) / (height - 1) - 1], dim=3)
+    whole = F.grid_sample(src, grid, mode=mode, padding_mode="border", align_corners=True)
+    assert torch.equal(networks.warp(src, flow, mode), whole)
+    assert torch.equal(torch.jit.script(networks.Warp(mode))(src, flow), whole)
 
 
 def test_lanczos3_warp_is_exact_at_integer_shifts_and_keeps_more_than_bicubic_at_half_pixels():
