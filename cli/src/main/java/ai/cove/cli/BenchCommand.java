@@ -221,7 +221,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + Timing.WARM_UP_FRAMES + " frames and the earlier rounds): "
                     + "exactly-once steady-state throughput %.2f fps vs direct coherent stylize %.2f fps "
                     + "(mean of %.2f before and %.2f after): **%.2f**.%n%n"
-                    + "At-least-once latency (broker append of the input to broker append of the output), paced input:%n%n"
+                    + "At-least-once latency (broker append of the input to broker append of the output), paced input "
+                    + "after the same warm-up video, unpaced:%n%n"
                     + "| load | input fps | p50 ms | p99 ms | model ms (mean) | p50 - model ms |%n|---|---|---|---|---|---|%n%s%s",
                     clip.get(0).width(), clip.get(0).height(), clip.size(), pipelineFps, direct, directFps, directAfter, pipelineFps / direct,
                     latency, breakdown);

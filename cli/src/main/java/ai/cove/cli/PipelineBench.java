@@ -39,12 +39,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  */
 final class PipelineBench {
     /**
-     * The job's warm-up video is longer: when a job starts, its Java code (Kafka clients, Flink
-     * runtime, serializers, the in-process broker) is not yet JIT-compiled, and the compiler
-     * threads preempt one of libtorch's two OpenMP threads, which stalls the other at the parallel
-     * region's end. After 15 frames they still took 19-22 ms of CPU per frame in the timed window,
-     * after 60 frames 14 (bench --profile; docs/BENCHMARKS.md). Direct stylize's Java path is
-     * compiled by then (the earlier rounds run it). A long-running job pays this once.
+     * Every job the bench times (throughput and latency) first runs a warm-up video of this many
+     * frames per video: when a job starts, its Java code (Kafka clients, Flink runtime, serializers,
+     * the in-process broker) is not yet JIT-compiled, and the compiler threads preempt one of
+     * libtorch's two OpenMP threads, which stalls the other at the parallel region's end. After 15
+     * frames they still took 19-22 ms of CPU per frame in the timed window, after 60 frames 14
+     * (bench --profile; docs/BENCHMARKS.md). Direct stylize's Java path is compiled by then (the
+     * earlier rounds run it). A long-running job pays this once.
      */
     static final int JOB_WARM_UP_FRAMES = 60;
 
@@ -240,20 +241,22 @@ final class PipelineBench {
     }
 
     /**
-     * Starts the at-least-once job {@code alo}, sends one warm-up frame per video, then the clip as
-     * the videos in {@code ids} paced at {@code fps} frames per second in all; p50 and p99 of broker
-     * append of the input to broker append of the output, and the mean model time per frame.
+     * Starts the at-least-once job {@code alo}, sends a warm-up video per video unpaced, then the clip
+     * as the videos in {@code ids} paced at {@code fps} frames per second in all; p50 and p99 of
+     * broker append of the input to broker append of the output, and the mean model time per frame.
      */
     static double[] latency(JobConfig alo, List<RgbImage> clip, List<String> ids, double fps) throws Exception {
         Topics.ensure(alo.bootstrap(), new Properties(), 1, alo.inputTopic(), alo.outputTopic(), alo.deadLetterTopic());
         JobClient job = JobRunner.start(alo, null);
         try {
-            // a first frame per video through first, so that start-up and the first passes are not timed
-            send(alo, warmUpIds(ids, alo.parallelism()), clip.subList(0, 1), 0);
-            FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(), ids.size(), Duration.ofMinutes(5));
+            // steady state, as in the throughput runs: with one warm-up frame per video the light-load
+            // p99 (the slowest of ~30 frames) was a frame still slowed by the JIT compilers
+            int warmUp = ids.size() * JOB_WARM_UP_FRAMES;
+            send(alo, warmUpIds(ids, alo.parallelism()), warmUpVideo(clip), 0);
+            FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(), warmUp, Duration.ofMinutes(5));
             Map<String, Long> sentAt = send(alo, ids, clip, fps / ids.size());
             var out = FrameTopics.awaitCommitted(alo.bootstrap(), new Properties(), alo.outputTopic(),
-                    ids.size() * (clip.size() + 1), Duration.ofMinutes(10)).stream()
+                    warmUp + ids.size() * clip.size(), Duration.ofMinutes(10)).stream()
                     .filter(r -> ids.contains(FrameTopics.stylized(r).getVideoId().toString())).toList();
             double[] lat = out.stream().mapToDouble(r -> r.timestamp() - sentAt.get(FrameTopics.stylized(r).getVideoId()
                     + "/" + FrameTopics.stylized(r).getSeq())).sorted().toArray();
