@@ -279,7 +279,8 @@ class CliTest {
         assertThat(md).containsPattern("tiny \\(float32\\) per-frame [0-9.]+.*tiny \\(bfloat16\\) per-frame [0-9.]+");
         assertThat(md).containsPattern("vs direct coherent stylize [0-9.]+ fps \\(mean of [0-9.]+ before and [0-9.]+ after\\): "
                 + "\\*\\*[0-9.]+\\*\\*");
-        assertThat(md).containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\|");
+        assertThat(md).as("p50, p99, model, p50 - model, p99 of latency minus the frame's own model time")
+                .containsPattern("\\| light \\| [0-9.]+ \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| -?[0-9]+ \\| -?[0-9]+ \\|");
         assertThat(md).containsPattern("\\| busy \\| [0-9.]+ \\| [0-9]+ \\|");
         // the tiny clip's timed pipeline window is a few ms: too short for samples of every kind there
         assertThat(md).as("the profiled runs' CPU by kind of work, the model step in direct stylize")
