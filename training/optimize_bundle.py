@@ -90,8 +90,8 @@ def rescript_warp(bundle_dir: str) -> None:
     """Re-scripts a bundle's warp.pt in place from networks.warp in the bundle's warp mode."""
     bundle_dir = os.path.normpath(bundle_dir)
     meta = export.read_meta(bundle_dir)
-    mode = networks.Warp(meta.get("architecture", {}).get("warp", "bilinear")).mode
-    torch.jit.save(torch.jit.script(networks.Warp(mode)), os.path.join(bundle_dir, "warp.pt"))
+    warp = networks.Warp(meta.get("architecture", {}).get("warp", "bilinear"))
+    torch.jit.save(torch.jit.script(warp), os.path.join(bundle_dir, "warp.pt"))
     meta.setdefault("made_by", {})["rescripted_warp"] = f"python3 -m training.optimize_bundle {bundle_dir} --rescript-warp"
     export.write_meta(bundle_dir, meta)
 

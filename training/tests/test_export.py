@@ -156,6 +156,18 @@ def test_record_validation_writes_the_table_figures_into_bundle_json(tmp_path):
     assert v["per_clip_e_stab_ratio"] == {"c1": 0.5, "c2": 0.5}
 
 
+def test_rescript_warp_rewrites_warp_pt_in_the_bundles_mode(tmp_path):
+    from training import optimize_bundle
+    arch = export.architecture_of((8, 16, 32), 1, 8, 8, split="r1/2(D)", warp="bicubic")
+    export.export_bundle(export.build_from_architecture(arch), str(tmp_path), "w", "x", arch, {})
+    torch.jit.save(torch.jit.script(networks.Warp("bilinear")), str(tmp_path / "warp.pt"))  # a stale warp.pt
+    optimize_bundle.main([str(tmp_path), "--rescript-warp"])
+    warp = torch.jit.load(str(tmp_path / "warp.pt"))
+    f, flow = torch.rand(1, 4, 20, 24), torch.rand(1, 2, 20, 24) + 0.25
+    assert torch.equal(warp(f, flow), networks.warp(f, flow, "bicubic"))
+    assert "--rescript-warp" in export.read_meta(str(tmp_path))["made_by"]["rescripted_warp"]
+
+
 def test_evidence_mask_and_bicubic_warp_survive_export(tmp_path):
     torch.manual_seed(0)
     arch = export.architecture_of((8, 16, 32), 1, 8, 8, split="r1/2(D)", mask_evidence="image", warp="bicubic")
