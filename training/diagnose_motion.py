@@ -89,7 +89,7 @@ def run(net: networks.CoherentNet, meta: Dict, frames: List[np.ndarray], constan
             mask = (networks.mask_of(net.mask, features, warped, _tensor(prev), _tensor(cur), flow) if constant_mask < 0
                     else torch.full_like(features[:, :1], constant_mask))
             composite = networks.compose(features, warped, mask)
-            outputs.append(_image(net.decoder(composite)))
+            outputs.append(_image(net.decoder(net.display(composite, mask, features))))
             h, w = cur.shape[:2]
             flows.append(cv2.resize(flow[0].permute(1, 2, 0).numpy(), (w, h)) * stride)
             masks.append(cv2.resize(mask[0, 0].numpy(), (w, h)))

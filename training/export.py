@@ -28,7 +28,8 @@ from torch import nn
 from . import classical, flops, networks
 
 FORMAT_VERSION = 1
-MODULES = ("encoder", "decoder", "flow", "warp", "mask")
+MODULES = ("encoder", "decoder", "flow", "warp", "mask")   # every bundle has these
+# and, where architecture.texture_blend is set, "texture" (networks.TextureBlend)
 # Reduced-precision variants, used when a job asks for them (precision: bfloat16 | float16).
 # flow and warp stay float32: the flow sub-network in bf16 lost all the coherence gain
 # (e_stab ratio 1.02 vs 0.88, docs/BENCHMARKS.md); encoder, decoder and mask keep it.
@@ -41,6 +42,7 @@ SIGNATURES = {
     "flow": {"inputs": ["previous[N,3,H,W]", "current[N,3,H,W]"], "outputs": ["flow[N,2,h,w]"]},
     "warp": {"inputs": ["source[N,C,h,w]", "flow[N,2,h,w]"], "outputs": ["warped[N,C,h,w]"]},
     "mask": {"inputs": ["features[N,C,h,w]", "warped[N,C,h,w]"], "outputs": ["mask[N,1,h,w]"]},
+    "texture": {"inputs": ["composite[N,C,h,w]", "mask[N,1,h,w]", "features[N,C,h,w]"], "outputs": ["features[N,C,h,w]"]},
 }
 
 
@@ -75,6 +77,8 @@ def split_shape(arch: Dict):
 def build_from_architecture(arch: Dict) -> networks.CoherentNet:
     net = _build(arch)
     net.warp_mode = networks.Warp(arch.get("warp", "bilinear")).mode
+    if "texture_blend" in arch:
+        net.texture = networks.TextureBlend(arch["texture_blend"])
     return net
 
 
@@ -156,11 +160,11 @@ def reduced_copy(module: nn.Module, dtype: torch.dtype) -> nn.Module:
     return replace_modules(copy.deepcopy(module), nn.Conv2d, lambda conv: ReducedConv(conv, dtype))
 
 
-def write_variant(net: networks.CoherentNet, out_dir: str, variant: str) -> Dict[str, str]:
-    """Scripts the reduced-precision copies of a bundle's sub-networks; returns module -> file."""
+def write_variant(net: networks.CoherentNet, out_dir: str, variant: str, keys=VARIANT_MODULES) -> Dict[str, str]:
+    """Scripts the reduced-precision copies of a bundle's sub-networks (those in keys); returns module -> file."""
     dtype = VARIANTS[variant]
     files = {}
-    for key in VARIANT_MODULES:
+    for key in keys:
         files[key] = f"{key}.{variant}.pt"
         reduced = reduced_copy(networks.inference_form(getattr(net, key)), dtype)
         if key == "mask":
@@ -180,6 +184,9 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
     net = net.eval()
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
+    if net.texture is not None:
+        modules["texture"] = net.texture
+        arch = dict(arch, texture_blend=net.texture.strength)
     for key, module in modules.items():
         torch.jit.save(torch.jit.script(networks.inference_form(module)), os.path.join(out_dir, key + ".pt"))
     meta = {
@@ -194,7 +201,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
         "flow_source": flow_source,
         **((dis or classical.DisSettings()).bundle_fields() if flow_source == "dis" else {}),
         "modules": {key: dict(file=key + ".pt", **(mask_signature(arch) if key == "mask" else SIGNATURES[key]))
-                    for key in MODULES},
+                    for key in modules},
         "variants": {v: write_variant(net, out_dir, v) for v in variants},
         "gflops": flops.net_gflops(net),
         "made_by": made_by,

@@ -66,6 +66,19 @@ def write_evidence_bundle(net: networks.CoherentNet, images, out: str):
     return masks
 
 
+def write_texture_bundle(net: networks.CoherentNet, images, out: str) -> None:
+    """The same tiny network whose decoder sees the texture blend: tiny-texture-bundle and its coherent
+    outputs (coherent_texture_N.png); F^o and the masks are those of tiny-bundle."""
+    textured = networks.CoherentNet(net.encoder, net.decoder, net.flow, net.mask).eval()
+    textured.texture = networks.TextureBlend(1.0)
+    export.export_bundle(textured, os.path.join(out, "tiny-texture-bundle"), "tiny-texture", "random",
+                         export.architecture_of(**TINY),
+                         {"command": "python3 -m training.make_fixture", "note": "random weights, test only"})
+    _, coherent, _ = run_modes(textured, images, networks.SIZE_MULTIPLE)
+    for i, img in enumerate(coherent):
+        imageops.write_rgb(os.path.join(out, f"coherent_texture_{i}.png"), img)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", default="engine/src/test/resources/fixture")
@@ -87,6 +100,7 @@ def main(argv=None):
         imageops.write_rgb(os.path.join(args.out, f"per_frame_{i}.png"), a)
         imageops.write_rgb(os.path.join(args.out, f"coherent_{i}.png"), b)
     evidence_masks = write_evidence_bundle(net, images, args.out)
+    write_texture_bundle(net, images, args.out)
     with open(os.path.join(args.out, "expected.json"), "w") as f:
         json.dump({"frames": len(images), "height": SIZE[0], "width": SIZE[1], "coherent_mean_mask": masks,
                    "evidence_coherent_mean_mask": evidence_masks}, f, indent=2)

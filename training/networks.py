@@ -6,7 +6,7 @@ its position in frame t-1, so the warped previous features are F'_t(p) = F^o_{t-
 """
 import math
 import copy
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -438,6 +438,48 @@ def compose(features: torch.Tensor, warped: torch.Tensor, mask: torch.Tensor) ->
     return (1.0 - mask) * features + mask * warped
 
 
+class TextureBlend(nn.Module):
+    """What the decoder sees of F^o_t: the composite with the texture contrast of the current frame's
+    own painting restored where the composition took it away.
+
+    Eq. 3 averages two paintings whose fine strokes do not line up (an average of uncorrelated
+    textures keeps (1 - M)^2 + M^2 of their variance), and the warp that carries F'_t re-samples it
+    at sub-pixel offsets every frame; the decoder shows both as a soft picture. Here the composite's
+    deviation from its local mean (3x3 at feature resolution) is scaled so that its local energy
+    (3x3, summed over channels) matches that of E(I_t)'s own deviation, by a gain between 1 and the
+    variance-preserving blend's ((1 - M)^2 + M^2)^(-strength/2) (Heitz and Neyret, "High-Performance
+    By-Example Noise using a Histogram-Preserving Blending Operator", HPG 2018). Never more
+    contrast than per-frame output has, none added where nothing was blended (M = 0 or 1), and only
+    the display changes: F^o_t is carried on unscaled, so the gain does not compound."""
+
+    def __init__(self, strength: float = 1.0):
+        super().__init__()
+        if not 0.0 <= strength <= 2.0:
+            raise ValueError(f"texture blend strength must be in [0, 2], got {strength}")
+        self.strength = strength
+
+    def forward(self, composite: torch.Tensor, mask: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        local = _box3(composite)
+        detail = composite - local
+        fresh = features - _box3(features)
+        restore = torch.sqrt((_energy(fresh) + 1e-6) / (_energy(detail) + 1e-6))
+        cap = ((1.0 - mask) ** 2 + mask ** 2) ** (-0.5 * self.strength)
+        return torch.addcmul(local, torch.minimum(restore, cap).clamp(min=1.0), detail)
+
+
+def _box3(x: torch.Tensor) -> torch.Tensor:
+    """3x3 local mean, edges replicated; a depthwise convolution (ATen's CPU avg_pool2d took 4x as
+    long on a 32-channel 640x360 frame's features)."""
+    c = x.shape[1]
+    weight = torch.full([c, 1, 3, 3], 1.0 / 9.0, dtype=x.dtype, device=x.device)
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), weight, groups=c)
+
+
+def _energy(detail: torch.Tensor) -> torch.Tensor:
+    """Local energy of a deviation: its square summed over channels, 3x3 mean."""
+    return _box3(detail.square().sum(1, keepdim=True))
+
+
 class CoherentNet(nn.Module):
     """Net0 / Net1 in one eager module, for training and as the reference the Java step must match."""
 
@@ -449,6 +491,11 @@ class CoherentNet(nn.Module):
         self.flow = flow
         self.mask = mask
         self.warp_mode = Warp(warp_mode).mode
+        self.texture: Optional[nn.Module] = None   # TextureBlend, or None: the decoder sees F^o_t itself
+
+    def display(self, composite: torch.Tensor, mask: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """The features the decoder turns into O_t (F^o_t, or it through the texture blend)."""
+        return composite if self.texture is None else self.texture(composite, mask, features)
 
     def net0(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         features = self.encoder(image)
@@ -461,7 +508,7 @@ class CoherentNet(nn.Module):
         warped = warp(previous_composite, flow, self.warp_mode)
         mask = mask_of(self.mask, features, warped, previous_image, image, flow)
         composite = compose(features, warped, mask)
-        return self.decoder(composite), composite, mask, flow
+        return self.decoder(self.display(composite, mask, features)), composite, mask, flow
 
 
 def style_network(net: "CoherentNet") -> nn.Sequential:

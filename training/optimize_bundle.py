@@ -22,6 +22,14 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
                  style on selection clips with training.select_snapshot.
 --mask-gain K    scale the mask's output logit by K before the bias, M = sigmoid(K * logit + B): K > 1
                  pushes M toward 0 or 1, so fewer pixels average two different paintings of a stroke.
+--texture-blend S  the decoder sees the composite through networks.TextureBlend of strength S (the
+                 texture contrast of the current frame's painting restored where composition lost it,
+                 by at most the gain of a variance-preserving blend of strength S; 0 is Eq. 3 itself). With --copy-to in the copy, else in place,
+                 together with --mask-bias (the stronger mask it makes affordable), recorded in
+                 bundle.json made_by.texture_blend:
+
+    python3 -m training.optimize_bundle models/candy-imagenet --copy-to /tmp/candy-tex --texture-blend 1 --mask-bias 0.5
+    python3 -m training.optimize_bundle models/candy-imagenet --texture-blend 1 --mask-bias 0.5
 --dis-downscale N  in place, DIS bundles: DIS runs on frames shrunk N times (N divides the feature
                  stride; the r1/2(D) bundles use 2: same stability, ~4x cheaper DIS).
 --dis-tuning L I in place, DIS bundles: DIS computes down to pyramid level L (MEDIUM: 1) with I
@@ -30,6 +38,7 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 import argparse
 import os
 import shutil
+from typing import Optional
 
 import torch
 from torch import nn
@@ -96,6 +105,45 @@ def rescript_warp(bundle_dir: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
+def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, texture_blend: Optional[float]) -> None:
+    """Shifts and scales the mask's output logit and sets the texture blend, on the eager networks."""
+    if mask_bias != 0.0 or mask_gain != 1.0:
+        with torch.no_grad():
+            last = net.mask.body[-1]
+            last.weight *= mask_gain
+            last.bias.mul_(mask_gain).add_(mask_bias)
+    if texture_blend is not None:
+        net.texture = networks.TextureBlend(texture_blend) if texture_blend > 0 else None
+
+
+def _write_texture(net: networks.CoherentNet, bundle_dir: str, meta: dict) -> None:
+    """texture.pt and its bundle.json entries as net says (removed when it has no texture blend)."""
+    path = os.path.join(bundle_dir, "texture.pt")
+    if net.texture is None:
+        meta["architecture"].pop("texture_blend", None)
+        meta["modules"].pop("texture", None)
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    torch.jit.save(torch.jit.script(net.texture), path)
+    meta["architecture"]["texture_blend"] = net.texture.strength
+    meta["modules"]["texture"] = dict(file="texture.pt", **export.SIGNATURES["texture"])
+
+
+def texture_blend_in_place(bundle_dir: str, strength: float, mask_bias: float, argv=None) -> None:
+    """Sets a bundle's texture blend and shifts its mask's bias, in place (variants included)."""
+    bundle_dir = os.path.normpath(bundle_dir)
+    net = export.load_bundle(bundle_dir)
+    _retune(net, mask_bias, 1.0, strength)
+    torch.jit.save(torch.jit.script(networks.inference_form(net.mask).eval()), os.path.join(bundle_dir, "mask.pt"))
+    meta = export.read_meta(bundle_dir)
+    _write_texture(net, bundle_dir, meta)
+    for variant in meta.get("variants", {}):   # only the mask changed
+        meta["variants"][variant].update(export.write_variant(net, bundle_dir, variant, keys=("mask",)))
+    meta.setdefault("made_by", {})["texture_blend"] = export.command_line("optimize_bundle", argv)
+    export.write_meta(bundle_dir, meta)
+
+
 def _dis_meta(bundle_dir: str) -> dict:
     """bundle.json of a bundle whose flow is DIS (the settings below mean nothing to the others)."""
     meta = export.read_meta(bundle_dir)
@@ -128,15 +176,11 @@ def set_dis_tuning(bundle_dir: str, finest_scale: int, refinement_iterations: in
 
 
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
-                     mask_bias: float = 0.0, mask_gain: float = 1.0) -> str:
+                     mask_bias: float = 0.0, mask_gain: float = 1.0, texture_blend: Optional[float] = None) -> str:
     os.makedirs(dst, exist_ok=True)
     net = export.load_bundle(src)
     mask_changed = mask_bias != 0.0 or mask_gain != 1.0
-    if mask_changed:
-        with torch.no_grad():
-            last = net.mask.body[-1]
-            last.weight *= mask_gain
-            last.bias.mul_(mask_gain).add_(mask_bias)
+    _retune(net, mask_bias, mask_gain, texture_blend)
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
     for key, module in modules.items():
@@ -155,8 +199,10 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
     steps = [s for s, on in (("torch.jit.freeze", freeze), ("channels-last encoder+decoder", channels_last),
                              ("reflection padding by concatenation", cat_pad),
                              (f"mask output gain {mask_gain:g}", mask_gain != 1.0),
-                             (f"mask output bias {mask_bias:+g}", mask_bias != 0.0)) if on]
+                             (f"mask output bias {mask_bias:+g}", mask_bias != 0.0),
+                             (f"texture blend {texture_blend or 0:g}", texture_blend is not None)) if on]
     meta = export.read_meta(src)
+    _write_texture(net, dst, meta)
     meta["name"] = os.path.basename(os.path.normpath(dst))
     meta.pop("variants", None)  # the copy is float32 only
     meta.setdefault("made_by", {})["optimized"] = ", ".join(steps or ["re-scripted"]) + " of " + src
@@ -177,13 +223,20 @@ def main(argv=None):
     p.add_argument("--cat-pad", action="store_true")
     p.add_argument("--mask-bias", type=float, default=0.0)
     p.add_argument("--mask-gain", type=float, default=1.0)
+    p.add_argument("--texture-blend", type=float, metavar="S",
+                   help="texture blend strength (0 removes it); in place unless --copy-to")
     p.add_argument("--dis-downscale", type=int, help="in place: DIS runs on frames shrunk by this factor")
     p.add_argument("--dis-tuning", type=int, nargs=2, metavar=("FINEST_SCALE", "ITERATIONS"),
                    help="in place: DIS's finest pyramid level and variational refinement iterations")
     args = p.parse_args(argv)
     if not (args.add_variant or args.copy_to or args.rescript or args.rescript_warp or args.dis_downscale
-            or args.dis_tuning):
-        p.error("give --add-variant, --copy-to, --rescript, --rescript-warp, --dis-downscale or --dis-tuning")
+            or args.dis_tuning or args.texture_blend is not None):
+        p.error("give --add-variant, --copy-to, --rescript, --rescript-warp, --dis-downscale, --dis-tuning "
+                "or --texture-blend")
+    if not args.copy_to and args.mask_gain != 1.0:
+        p.error("--mask-gain needs --copy-to")
+    if not args.copy_to and args.mask_bias != 0.0 and args.texture_blend is None:
+        p.error("--mask-bias needs --copy-to, or --texture-blend to change the bundle in place")
     if args.dis_tuning:
         set_dis_tuning(args.bundle, *args.dis_tuning)
         print(f"DIS of {args.bundle} runs to pyramid level {args.dis_tuning[0]} with {args.dis_tuning[1]} "
@@ -197,12 +250,15 @@ def main(argv=None):
     if args.rescript_warp:
         rescript_warp(args.bundle)
         print(f"re-scripted the warp of {args.bundle}")
+    if args.texture_blend is not None and not args.copy_to:
+        texture_blend_in_place(args.bundle, args.texture_blend, args.mask_bias, argv)
+        print(f"{args.bundle}: texture blend {args.texture_blend:g}, mask bias shifted by {args.mask_bias:+g}")
     if args.add_variant:
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
         done = copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad, args.mask_bias,
-                                args.mask_gain)
+                                args.mask_gain, args.texture_blend)
         meta = export.read_meta(args.copy_to)
         meta["made_by"]["optimize_command"] = export.command_line("optimize_bundle", argv)
         export.write_meta(args.copy_to, meta)

@@ -15,7 +15,8 @@ from typing import Dict, List, Optional
 from . import export
 
 # made_by keys that record commands run on the finished bundle, in the order they ran
-AFTERWARDS = ("bfloat16_variant", "float16_variant", "rescripted", "rescripted_warp", "dis_downscale", "dis_tuning")
+AFTERWARDS = ("bfloat16_variant", "float16_variant", "rescripted", "rescripted_warp", "dis_downscale", "dis_tuning",
+              "texture_blend")
 
 
 def recipe(made_by: Dict) -> List[str]:

@@ -113,7 +113,7 @@ def net1_terms(net: networks.CoherentNet, prev, cur, gt_flow, traceable, flow_so
     warped = networks.warp(prev_feat, flow, net.warp_mode)
     mask = networks.mask_of(net.mask, features, warped, prev, cur, flow)
     composite = networks.compose(features, warped, mask)
-    out = net.decoder(composite)
+    out = net.decoder(net.display(composite, mask, features))
     terms = {"cohe": losses.coherence_loss(out, prev_out, gt_flow, traceable),
              "occ": losses.occlusion_loss(out, per_frame, traceable),
              "flow": flow_term,

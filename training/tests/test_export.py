@@ -213,3 +213,41 @@ def test_record_validation_records_a_reduced_precision_beside_float32(tmp_path):
     assert "validation" not in meta["metrics"]  # the float32 validation is recorded on its own
     with pytest.raises(SystemExit):
         record_validation.main([str(bf16), "--models", str(tmp_path), "--command", "x", "--precision", "bfloat16"])
+
+
+def test_texture_blend_in_place_and_in_a_copy_give_the_same_bundle(tmp_path):
+    from training import optimize_bundle
+    a = small_bundle(tmp_path)
+    optimize_bundle.main([str(a), "--add-variant", "bfloat16"])
+    optimize_bundle.main([str(a), "--copy-to", str(tmp_path / "copy"), "--texture-blend", "1", "--mask-bias", "0.5"])
+    before = torch.jit.load(str(a / "mask.pt"))
+    untouched = {f: (a / f).read_bytes() for f in ("encoder.pt", "decoder.pt", "encoder.bfloat16.pt", "flow.pt")}
+    optimize_bundle.main([str(a), "--texture-blend", "1", "--mask-bias", "0.5"])
+    assert all((a / f).read_bytes() == data for f, data in untouched.items())   # only the mask is rewritten
+    meta = export.read_meta(str(a))
+    assert meta["architecture"]["texture_blend"] == 1.0
+    assert meta["modules"]["texture"]["inputs"] == ["composite[N,C,h,w]", "mask[N,1,h,w]", "features[N,C,h,w]"]
+    assert "--texture-blend 1 --mask-bias 0.5" in meta["made_by"]["texture_blend"]
+    x0, x1 = torch.rand(1, 3, 32, 48), torch.rand(1, 3, 32, 48)
+    with torch.no_grad():
+        f = torch.jit.load(str(a / "encoder.pt"))(x1)
+        g = torch.rand_like(f)
+        m = torch.jit.load(str(a / "mask.pt"))(f, g)
+        assert torch.allclose(m, torch.sigmoid(torch.logit(before(f, g)) + 0.5), atol=1e-5)
+        reduced = torch.jit.load(str(a / meta["variants"]["bfloat16"]["mask"]))(f, g)
+        assert (reduced - m).abs().max() < 0.02    # the bf16 variant was rewritten with the shift
+        texture = torch.jit.load(str(a / "texture.pt"))
+        assert torch.allclose(texture(g, m, f), networks.TextureBlend(1.0)(g, m, f))
+        net, copy = export.load_bundle(str(a)), export.load_bundle(str(tmp_path / "copy"))
+        _, f0 = net.net0(x0)
+        assert isinstance(net.texture, networks.TextureBlend)
+        assert torch.allclose(net.net1(x0, x1, f0)[0], copy.net1(x0, x1, f0)[0], atol=1e-6)
+    optimize_bundle.main([str(a), "--texture-blend", "0"])   # strength 0 takes the blend out again
+    assert "texture" not in export.read_meta(str(a))["modules"] and not (a / "texture.pt").exists()
+
+
+def test_mask_bias_in_place_needs_the_texture_blend(tmp_path):
+    from training import optimize_bundle
+    a = small_bundle(tmp_path)
+    with pytest.raises(SystemExit):
+        optimize_bundle.main([str(a), "--mask-bias", "0.5"])

@@ -206,3 +206,58 @@ def test_traced_share_is_high_for_explained_motion_and_low_across_a_cut():
     assert diagnose_cuts.traced_share(previous, current, flow, 2, "bicubic") > 0.9
     other = texture()[..., :, :96]                                                 # a different shot
     assert diagnose_cuts.traced_share(previous, other, torch.zeros_like(flow), 2, "bicubic") < 0.2
+
+
+def _detail_variance(x):
+    return (x - torch.nn.functional.avg_pool2d(torch.nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1)).var()
+
+
+def test_texture_blend_restores_the_contrast_that_averaging_uncorrelated_textures_loses():
+    torch.manual_seed(0)
+    a, b = torch.randn(1, 8, 64, 64), torch.randn(1, 8, 64, 64)
+    half = torch.full((1, 1, 64, 64), 0.5)
+    blended = networks.compose(a, b, half)
+    shown = networks.TextureBlend(1.0)(blended, half, a)
+    # Eq. 3 at M = 0.5 keeps half the local variance of uncorrelated textures; the blend restores it
+    assert _detail_variance(blended) / _detail_variance(a) == pytest.approx(0.5, abs=0.03)
+    assert _detail_variance(shown) / _detail_variance(a) == pytest.approx(1.0, abs=0.1)
+    # a weaker strength caps the gain lower
+    weak = networks.TextureBlend(0.5)(blended, half, a)
+    assert _detail_variance(blended) < _detail_variance(weak) < 0.8 * _detail_variance(shown)
+    # smooth content (what the decoder reads as colour and shape; here a ramp) is left alone
+    ramp = torch.linspace(0, 1, 64).view(1, 1, 1, 64).expand(1, 8, 64, 64)
+    assert torch.allclose(networks.TextureBlend(1.0)(ramp, half, a)[..., 1:-1], ramp[..., 1:-1], atol=1e-6)
+
+
+def test_texture_blend_adds_no_contrast_beyond_the_current_frames_own():
+    torch.manual_seed(0)
+    a = torch.randn(1, 8, 64, 64)
+    half = torch.full((1, 1, 64, 64), 0.5)
+    # a still scene: both paintings agree, nothing was averaged away, nothing is added
+    assert torch.allclose(networks.TextureBlend(1.0)(a, half, a), a, atol=1e-5)
+    # a carried painting of higher contrast than the current frame's is not boosted either
+    assert torch.allclose(networks.TextureBlend(1.0)(2 * a, half, a), 2 * a, atol=1e-5)
+
+
+def test_texture_blend_leaves_a_pure_frame_or_a_pure_hold_and_strength_zero_unchanged():
+    x, f = torch.rand(1, 4, 9, 9), 3 * torch.rand(1, 4, 9, 9)
+    for m in (0.0, 1.0):
+        assert torch.allclose(networks.TextureBlend(1.0)(x, torch.full((1, 1, 9, 9), m), f), x, atol=1e-6)
+    assert torch.allclose(networks.TextureBlend(0.0)(x, torch.full((1, 1, 9, 9), 0.5), f), x, atol=1e-6)
+    with pytest.raises(ValueError):
+        networks.TextureBlend(3.0)
+
+
+def test_net1_decodes_the_texture_blend_but_carries_the_plain_composite():
+    torch.manual_seed(1)
+    net = networks.build(channels=(8, 16, 32), residual_blocks=1, flow_width=8, mask_width=8).eval()
+    x0, x1 = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        _, f0 = net.net0(x0)
+        plain_out, plain_composite, mask, _ = net.net1(x0, x1, f0)
+        net.texture = networks.TextureBlend(1.0)
+        out, composite, _, _ = net.net1(x0, x1, f0)
+    assert torch.equal(composite, plain_composite)
+    features = net.encoder(x1)
+    assert torch.allclose(out, net.decoder(networks.TextureBlend(1.0)(composite, mask, features)))
+    assert (out - plain_out).abs().max() > 1e-4

@@ -23,8 +23,8 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
     public static final int FORMAT = 1;
     private static final int MASK_INPUTS_WITH_IMAGES = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> MODULE_NAMES =
-            java.util.Arrays.stream(ModelBundle.Module.values()).map(ModelBundle.Module::fileStem).toList();
+    private static final List<String> REQUIRED_MODULES = java.util.Arrays.stream(ModelBundle.Module.values())
+            .filter(ModelBundle.Module::required).map(ModelBundle.Module::fileStem).toList();
 
     public static BundleSpec read(Path dir) {
         Path file = dir.resolve("bundle.json");
@@ -61,11 +61,12 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
             throw new BundleException(file + ": dis_downscale must divide feature_stride " + featureStride + ", got "
                     + disDownscale);
         }
-        for (ModelBundle.Module module : ModelBundle.Module.values()) {
+        for (ModelBundle.Module module : modules()) {
             Path p = modulePath(module);
             if (!Files.isRegularFile(p)) {
                 throw new BundleException("bundle " + dir + " lacks its " + module.fileStem() + " module ("
-                        + p.getFileName() + "); every bundle needs " + MODULE_NAMES);
+                        + p.getFileName() + "); every bundle needs " + REQUIRED_MODULES
+                        + (module.required() ? "" : " and the optional ones its bundle.json lists"));
             }
         }
         int maskInputs = json.path("modules").path("mask").path("inputs").size();
@@ -79,6 +80,12 @@ public record BundleSpec(Path dir, String name, String style, int featureChannel
                         + m.getValue().asText() + ") that is missing");
             }
         }));
+    }
+
+    /** The modules this bundle has: every required one, and the optional ones bundle.json lists. */
+    public List<ModelBundle.Module> modules() {
+        return java.util.Arrays.stream(ModelBundle.Module.values())
+                .filter(m -> m.required() || json.path("modules").has(m.fileStem())).toList();
     }
 
     /**

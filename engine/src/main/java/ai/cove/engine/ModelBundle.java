@@ -28,7 +28,19 @@ public final class ModelBundle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelBundle.class);
 
     /** The TorchScript modules of a bundle (see training/export.py for signatures). */
-    public enum Module { ENCODER, DECODER, FLOW, WARP, MASK;
+    public enum Module {
+        ENCODER(StageTimes.Stage.ENCODER, true), DECODER(StageTimes.Stage.DECODER, true),
+        FLOW(StageTimes.Stage.FLOW, true), WARP(StageTimes.Stage.WARP, true), MASK(StageTimes.Stage.MASK, true),
+        /** Optional: what the decoder sees of F^o (networks.TextureBlend); absent, it sees F^o itself. */
+        TEXTURE(StageTimes.Stage.COMPOSE, false);
+
+        private final StageTimes.Stage stage;
+        private final boolean required;
+
+        Module(StageTimes.Stage stage, boolean required) {
+            this.stage = stage;
+            this.required = required;
+        }
 
         /** The module's name in bundle.json and its file name without extension. */
         public String fileStem() {
@@ -37,7 +49,12 @@ public final class ModelBundle implements AutoCloseable {
 
         /** The stage of the step whose time this module's calls count as. */
         public StageTimes.Stage stage() {
-            return StageTimes.Stage.valueOf(name());
+            return stage;
+        }
+
+        /** Every bundle has it (else only bundles whose bundle.json lists it). */
+        public boolean required() {
+            return required;
         }
     }
 
@@ -64,7 +81,7 @@ public final class ModelBundle implements AutoCloseable {
         }
         ModelBundle bundle = new ModelBundle(spec, device, precision);
         try {
-            for (Module m : Module.values()) {
+            for (Module m : spec.modules()) {
                 bundle.models.put(m, loadModule(spec, m, device, precision));
             }
             bundle.verifySignatures();
@@ -114,7 +131,10 @@ public final class ModelBundle implements AutoCloseable {
             var warped = expect(Module.WARP, new NDList(features, flow), new Shape(1, c, f, f));
             NDList maskInputs = spec.maskSeesImages() ? new NDList(features, warped, image, image, flow)
                     : new NDList(features, warped);
-            expect(Module.MASK, maskInputs, new Shape(1, 1, f, f));
+            var mask = expect(Module.MASK, maskInputs, new Shape(1, 1, f, f));
+            if (has(Module.TEXTURE)) {
+                expect(Module.TEXTURE, new NDList(features, mask, features), new Shape(1, c, f, f));
+            }
         }
     }
 
@@ -142,7 +162,16 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     public Predictor<NDList, NDList> newPredictor(Module module) {
-        return models.get(module).newPredictor();
+        ZooModel<NDList, NDList> model = models.get(module);
+        if (model == null) {
+            throw new IllegalArgumentException("bundle " + spec.name() + " has no " + module.fileStem() + " module");
+        }
+        return model.newPredictor();
+    }
+
+    /** Whether the bundle has the module (every required one; an optional one if bundle.json lists it). */
+    public boolean has(Module module) {
+        return models.containsKey(module);
     }
 
     public BundleSpec spec() {

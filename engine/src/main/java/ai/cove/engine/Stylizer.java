@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  *
  * <p>Frame 1 (and every frame in per-frame mode): Net0, O = D(E(I)), F^o = E(I). Frame t > 1 in
  * coherent mode: Net1, W = flow(I_{t-1}, I_t), F' = warp(F^o_{t-1}, W), M = mask(E(I_t), F'),
- * F^o_t = (1 - M) E(I_t) + M F', O_t = D(F^o_t). Inputs are padded (edge replicated) to the bundle's
+ * F^o_t = (1 - M) E(I_t) + M F', O_t = D(F^o_t), or D(T(F^o_t, M, E(I_t))) for a bundle with a texture module
+ * T (the decoder sees the blend with its texture contrast restored; F^o_t is carried). Inputs are padded (edge replicated) to the bundle's
  * size multiple and outputs cropped back to the exact input size.
  *
  * <p>One instance per inference thread (it owns predictors). Every step works in its own NDManager
@@ -128,7 +129,7 @@ public final class Stylizer implements AutoCloseable {
                 dis = new DisFlow(bundle.spec().featureStride(), bundle.spec().disDownscale(), bundle.spec().disTuning());
                 owned.add(dis);
             }
-            for (ModelBundle.Module m : ModelBundle.Module.values()) {
+            for (ModelBundle.Module m : bundle.spec().modules()) {
                 if (m == ModelBundle.Module.FLOW && dis != null) {
                     continue;
                 }
@@ -185,13 +186,13 @@ public final class Stylizer implements AutoCloseable {
             padded.forEach(p -> images.add(toTensor(m, p)));
             NDArray features = run(ModelBundle.Module.ENCODER, batched, n == 1 ? images.get(0) : NDArrays.concat(images));
             List<Middle> middles = new ArrayList<>(n);
-            NDList composites = new NDList(n);
+            NDList shown = new NDList(n);
             for (int i = 0; i < n; i++) {
                 Middle mid = middle(m, states.get(i), frames.get(i), padded.get(i), images.get(i), item(features, i, n));
                 middles.add(mid);
-                composites.add(mid.composite);
+                shown.add(mid.shown);
             }
-            NDArray outputs = run(ModelBundle.Module.DECODER, batched, n == 1 ? composites.get(0) : NDArrays.concat(composites));
+            NDArray outputs = run(ModelBundle.Module.DECODER, batched, n == 1 ? shown.get(0) : NDArrays.concat(shown));
             List<Result> results = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 Middle mid = middles.get(i);
@@ -207,9 +208,12 @@ public final class Stylizer implements AutoCloseable {
         return n == 1 ? batch : batch.get(new NDIndex("{}:{}", i, i + 1));
     }
 
-    /** One stream's state between the encoder and the decoder. */
-    private record Middle(NDArray features, NDArray composite, NDArray inputGrey, Traced traced, boolean continues,
-                          boolean sceneCut, double meanMask, StageTimes times) {
+    /**
+     * One stream's state between the encoder and the decoder: F^o (carried to the next frame) and
+     * what the decoder sees of it (F^o itself, or through the bundle's texture module).
+     */
+    private record Middle(NDArray features, NDArray composite, NDArray shown, NDArray inputGrey, Traced traced,
+                          boolean continues, boolean sceneCut, double meanMask, StageTimes times) {
     }
 
     /** Net1's per-stream stages (Net0 passes the features through): F^o_t from E(I_t) and the state. */
@@ -219,6 +223,7 @@ public final class Stylizer implements AutoCloseable {
         boolean continues = mode == Mode.COHERENT && state != null && state.continuesWith(frame);
         Shape fs = features.getShape();
         NDArray composite = features;
+        NDArray shown = features;
         double meanMask = Double.NaN;
         boolean sceneCut = false;
         Traced traced = null;
@@ -246,9 +251,11 @@ public final class Stylizer implements AutoCloseable {
                 composite = compose(features, warped, mask);
                 meanMask = mask.mean().getFloat();
                 times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
+                shown = stages.containsKey(ModelBundle.Module.TEXTURE)
+                        ? run(ModelBundle.Module.TEXTURE, times, composite, mask, features) : composite;
             }
         }
-        return new Middle(features, composite, inputGrey, traced, continues, sceneCut, meanMask, times);
+        return new Middle(features, composite, shown, inputGrey, traced, continues, sceneCut, meanMask, times);
     }
 
     /** The decoded output to a Result: the picture, the live warping error and the next state. */

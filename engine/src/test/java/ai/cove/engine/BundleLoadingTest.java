@@ -18,9 +18,13 @@ class BundleLoadingTest {
     Path tmp;
 
     private Path copyOfFixture() throws IOException {
+        return copyOf(Fixture.bundleDir());
+    }
+
+    private Path copyOf(Path bundle) throws IOException {
         Path dst = tmp.resolve("bundle");
         Files.createDirectories(dst);
-        try (Stream<Path> files = Files.list(Fixture.bundleDir())) {
+        try (Stream<Path> files = Files.list(bundle)) {
             for (Path f : files.toList()) {
                 Files.copy(f, dst.resolve(f.getFileName()));
             }
@@ -76,6 +80,14 @@ class BundleLoadingTest {
         Path b = copyOfFixture();
         Files.delete(b.resolve("mask.pt"));
         assertThatThrownBy(() -> BundleSpec.read(b)).hasMessageContaining("lacks its mask module");
+    }
+
+    @Test
+    void anOptionalModuleThatBundleJsonListsMustBeThere() throws IOException {
+        Path b = copyOf(Fixture.dir().resolve("tiny-texture-bundle"));
+        assertThat(BundleSpec.read(b).modules()).contains(ModelBundle.Module.TEXTURE);
+        Files.delete(b.resolve("texture.pt"));
+        assertThatThrownBy(() -> BundleSpec.read(b)).hasMessageContaining("lacks its texture module");
     }
 
     @Test

@@ -96,6 +96,26 @@ class StylizerTest {
     }
 
     @Test
+    void textureModuleChangesWhatIsDecodedButNotTheCarriedComposite() {
+        BundleSpec spec = BundleSpec.read(Fixture.dir().resolve("tiny-texture-bundle"));
+        assertThat(spec.modules()).contains(ModelBundle.Module.TEXTURE);
+        assertThat(bundle.spec().modules()).doesNotContain(ModelBundle.Module.TEXTURE);
+        try (ModelBundle textured = ModelBundle.load(spec, Device.cpu(), ComputePrecision.FLOAT32);
+             Stylizer s = Stylizer.create(textured, Mode.COHERENT);
+             Stylizer plain = Stylizer.create(bundle, Mode.COHERENT)) {
+            List<Stylizer.Result> results = runAll(s);
+            List<Stylizer.Result> plainResults = runAll(plain);
+            for (int i = 0; i < results.size(); i++) {
+                assertThat(Fixture.maxDiff(results.get(i).image(), Fixture.image("coherent_texture_" + i + ".png")))
+                        .as("frame %d", i).isLessThanOrEqualTo(1);
+                assertThat(results.get(i).state().composite()).as("F^o of frame %d", i)
+                        .containsExactly(plainResults.get(i).state().composite());
+            }
+            assertThat(Fixture.maxDiff(results.get(2).image(), plainResults.get(2).image())).isGreaterThan(1);
+        }
+    }
+
+    @Test
     void firstFrameIsIdenticalBetweenModesAndLaterFramesDiffer() {
         try (Stylizer perFrame = Stylizer.create(bundle, Mode.PER_FRAME);
              Stylizer coherent = Stylizer.create(bundle, Mode.COHERENT)) {
