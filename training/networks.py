@@ -454,8 +454,8 @@ class TextureBlend(nn.Module):
 
     def __init__(self, strength: float = 1.0):
         super().__init__()
-        if not 0.0 <= strength <= 2.0:
-            raise ValueError(f"texture blend strength must be in [0, 2], got {strength}")
+        if not 0.0 <= strength <= 4.0:
+            raise ValueError(f"texture blend strength must be in [0, 4], got {strength}")
         self.strength = strength
 
     def forward(self, composite: torch.Tensor, mask: torch.Tensor, features: torch.Tensor) -> torch.Tensor:

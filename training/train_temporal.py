@@ -189,6 +189,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "motion better); default: the --init bundle's, else MEDIUM's")
     p.add_argument("--dis-refinement-iterations", type=int,
                    help="with --flow-source dis: DIS variational refinement iterations (MEDIUM: 5)")
+    p.add_argument("--texture-blend", type=float, metavar="S",
+                   help="train with the decoder seeing the texture blend of strength S (networks.TextureBlend; "
+                        "0: none); default: as the --init bundle has it, none from a style run")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-4)
@@ -249,6 +252,8 @@ def build_network(args, init_meta: dict) -> networks.CoherentNet:
         stride, channels = export.split_shape(export.architecture_of(split=args.split))
         net.mask = networks.mask_network(channels, 16, stride, evidence)
     net.warp_mode = args.warp or init_meta.get("architecture", {}).get("warp", "bilinear")
+    if args.texture_blend is not None:   # the mask then learns under what the decoder will see
+        net.texture = networks.TextureBlend(args.texture_blend) if args.texture_blend > 0 else None
     if args.reset_flow:
         for m in net.flow.modules():
             if m is not net.flow and hasattr(m, "reset_parameters"):

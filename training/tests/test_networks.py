@@ -245,7 +245,7 @@ def test_texture_blend_leaves_a_pure_frame_or_a_pure_hold_and_strength_zero_unch
         assert torch.allclose(networks.TextureBlend(1.0)(x, torch.full((1, 1, 9, 9), m), f), x, atol=1e-6)
     assert torch.allclose(networks.TextureBlend(0.0)(x, torch.full((1, 1, 9, 9), 0.5), f), x, atol=1e-6)
     with pytest.raises(ValueError):
-        networks.TextureBlend(3.0)
+        networks.TextureBlend(5.0)
 
 
 def test_net1_decodes_the_texture_blend_but_carries_the_plain_composite():

@@ -101,3 +101,14 @@ def test_unrolled_training_carries_the_composite(tmp_path):
         unrolled = train_temporal.sequence_terms(net, steps, "dis")
     assert abs(float(one["total"]) - float(first["total"])) < 1e-6  # one step is the paper's Eq. 4-7
     assert abs(float(unrolled["total"]) - float(first["total"])) > 0
+
+
+def test_texture_blend_is_in_the_training_loop_and_in_the_exported_bundle(tmp_path):
+    init = _bundle(tmp_path)
+    plain = _train(tmp_path, init, "plain", "--flow-steps", "0", "--joint-steps", "1")
+    textured = _train(tmp_path, init, "textured", "--flow-steps", "0", "--joint-steps", "1", "--texture-blend", "1.5")
+    assert plain.texture is None
+    assert isinstance(textured.texture, networks.TextureBlend) and textured.texture.strength == 1.5
+    assert export.read_meta(str(tmp_path / "textured"))["architecture"]["texture_blend"] == 1.5
+    # the same seed and data: only what the decoder saw in the loss differs, so the masks differ
+    assert not _same(plain.mask, textured.mask)
