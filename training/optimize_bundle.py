@@ -24,9 +24,9 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
                  pushes M toward 0 or 1, so fewer pixels average two different paintings of a stroke.
 --texture-blend S  the decoder sees the composite through networks.TextureBlend of strength S (the
                  texture contrast of the current frame's painting restored where composition lost it,
-                 by at most the gain of a variance-preserving blend of strength S; 0 is Eq. 3 itself). With --copy-to in the copy, else in place,
-                 together with --mask-bias (the stronger mask it makes affordable), recorded in
-                 bundle.json made_by.texture_blend:
+                 by at most the gain of a variance-preserving blend of strength S; 0 is Eq. 3
+                 itself). With --copy-to in the copy, else in place, together with --mask-bias (the
+                 stronger mask it makes affordable), recorded in bundle.json made_by.texture_blend:
 
     python3 -m training.optimize_bundle models/candy-imagenet --copy-to /tmp/candy-tex --texture-blend 1 --mask-bias 0.5
     python3 -m training.optimize_bundle models/candy-imagenet --texture-blend 1 --mask-bias 0.5
@@ -135,11 +135,12 @@ def texture_blend_in_place(bundle_dir: str, strength: float, mask_bias: float, a
     bundle_dir = os.path.normpath(bundle_dir)
     net = export.load_bundle(bundle_dir)
     _retune(net, mask_bias, 1.0, strength)
-    torch.jit.save(torch.jit.script(networks.inference_form(net.mask).eval()), os.path.join(bundle_dir, "mask.pt"))
     meta = export.read_meta(bundle_dir)
     _write_texture(net, bundle_dir, meta)
-    for variant in meta.get("variants", {}):   # only the mask changed
-        meta["variants"][variant].update(export.write_variant(net, bundle_dir, variant, keys=("mask",)))
+    if mask_bias != 0.0:   # the mask and its variants are the only other files that change
+        torch.jit.save(torch.jit.script(networks.inference_form(net.mask).eval()), os.path.join(bundle_dir, "mask.pt"))
+        for variant in meta.get("variants", {}):
+            meta["variants"][variant].update(export.write_variant(net, bundle_dir, variant, keys=("mask",)))
     meta.setdefault("made_by", {})["texture_blend"] = export.command_line("optimize_bundle", argv)
     export.write_meta(bundle_dir, meta)
 

@@ -242,6 +242,9 @@ def test_texture_blend_in_place_and_in_a_copy_give_the_same_bundle(tmp_path):
         _, f0 = net.net0(x0)
         assert isinstance(net.texture, networks.TextureBlend)
         assert torch.allclose(net.net1(x0, x1, f0)[0], copy.net1(x0, x1, f0)[0], atol=1e-6)
+    mask_file = (a / "mask.pt").read_bytes()
+    optimize_bundle.main([str(a), "--texture-blend", "2"])   # no bias shift: the mask is left as it is
+    assert (a / "mask.pt").read_bytes() == mask_file and export.read_meta(str(a))["architecture"]["texture_blend"] == 2.0
     optimize_bundle.main([str(a), "--texture-blend", "0"])   # strength 0 takes the blend out again
     assert "texture" not in export.read_meta(str(a))["modules"] and not (a / "texture.pt").exists()
 
