@@ -236,19 +236,17 @@ public final class Stylizer implements AutoCloseable {
             NDArray flow = flow(m, times, previous, padded, image);
             NDArray previousGrey = state.inputGrey() != null ? thumbnail(m, state.inputGrey(), fs.get(2), fs.get(3))
                     : eightBit(greyAt(previousImage, fs.get(2), fs.get(3)));
-            traced = traced(m, times, previousGrey, inputGrey, flow, fs.get(2), fs.get(3));
+            Warped warped = warpAll(m, times, state, previousGrey, flow);
+            traced = traced(m, times, warped, inputGrey, flow, fs.get(2), fs.get(3));
             sceneCut = drift.isCut(traced.share());
             if (!sceneCut) {
-                NDArray previousComposite = m.create(state.composite(),
-                        new Shape(1, state.channels(), state.featureHeight(), state.featureWidth()));
-                NDArray warped = run(ModelBundle.Module.WARP, times, previousComposite, flow);
                 NDArray mask = spec.maskSeesImages()
-                        ? run(ModelBundle.Module.MASK, times, features, warped, previousImage, image, flow)
-                        : run(ModelBundle.Module.MASK, times, features, warped);
+                        ? run(ModelBundle.Module.MASK, times, features, warped.composite, previousImage, image, flow)
+                        : run(ModelBundle.Module.MASK, times, features, warped.composite);
                 long start = System.nanoTime();
                 float scale = drift.maskScale(state.frames() + 1);
                 mask = scale < 1f ? mask.mul(scale) : mask;
-                composite = compose(features, warped, mask);
+                composite = compose(features, warped.composite, mask);
                 meanMask = mask.mean().getFloat();
                 times.add(StageTimes.Stage.COMPOSE, System.nanoTime() - start);
                 shown = stages.containsKey(ModelBundle.Module.TEXTURE)
@@ -265,7 +263,7 @@ public final class Stylizer implements AutoCloseable {
         RgbImage stylized = toImage(output, frame.width(), frame.height());
         long start = System.nanoTime();
         NDArray outputGrey = mode == Mode.COHERENT ? greyAt(output, fs.get(2), fs.get(3)) : null;
-        double warpError = net1 && state.outputGrey() != null ? warpError(m, state, outputGrey, mid.traced) : Double.NaN;
+        double warpError = net1 && state.outputGrey() != null ? warpError(outputGrey, mid.traced) : Double.NaN;
         byte[] outputGreyBytes = outputGrey == null ? null : bytes(outputGrey);
         byte[] inputGreyBytes = mid.inputGrey == null ? null : bytes(mid.inputGrey);
         mid.times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
@@ -278,8 +276,30 @@ public final class Stylizer implements AutoCloseable {
     /** Input differences above this (grey, 0-1) after warping mark a pixel the flow does not trace. */
     static final float TRACEABLE_INPUT_DIFFERENCE = 0.05f;
 
-    /** The pixels of the feature grid the step's flow traces (1) or not (0), how many, and the flow. */
-    private record Traced(NDArray pixels, float count, NDArray flow) {
+    /**
+     * F^o_{t-1} and the previous frame's grey thumbnails (input, and output when the state has it) warped
+     * by W_t in one call of the warp module: channels are sampled independently, and one call costs
+     * little more than the grid set-up each separate call repeats. {@code previousOutputGrey} is null
+     * when the state has no output thumbnail.
+     */
+    private record Warped(NDArray composite, NDArray previousInputGrey, NDArray previousOutputGrey) {
+    }
+
+    private Warped warpAll(NDManager m, StageTimes times, StreamState state, NDArray previousGrey, NDArray flow) {
+        int c = state.channels();
+        long h = state.featureHeight();
+        long w = state.featureWidth();
+        NDList stack = new NDList(m.create(state.composite(), new Shape(1, c, h, w)), previousGrey);
+        if (state.outputGrey() != null) {
+            stack.add(thumbnail(m, state.outputGrey(), h, w));
+        }
+        NDArray all = run(ModelBundle.Module.WARP, times, NDArrays.concat(stack, 1), flow);
+        return new Warped(all.get(new NDIndex(":, 0:{}", c)), all.get(new NDIndex(":, {}:{}", c, c + 1)),
+                state.outputGrey() != null ? all.get(new NDIndex(":, {}:", c + 1)) : null);
+    }
+
+    /** The pixels of the feature grid the step's flow traces (1) or not (0), how many, and the warped grey thumbnails. */
+    private record Traced(NDArray pixels, float count, Warped warped) {
         double share() {
             return count / pixels.getShape().size();
         }
@@ -290,13 +310,11 @@ public final class Stylizer implements AutoCloseable {
      * (grey, feature resolution) and p + W_t(p) lies inside the frame. Eq. 8's ground-truth occlusion
      * replaced by what the estimated flow explains; a scene cut leaves few such pixels.
      */
-    private Traced traced(NDManager m, StageTimes times, NDArray previousGrey, NDArray grey, NDArray flow,
-                          long h, long w) {
+    private Traced traced(NDManager m, StageTimes times, Warped warped, NDArray grey, NDArray flow, long h, long w) {
         long start = System.nanoTime();
-        NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(previousGrey, flow));
-        NDArray pixels = warped.sub(grey).abs().lt(TRACEABLE_INPUT_DIFFERENCE)
+        NDArray pixels = warped.previousInputGrey().sub(grey).abs().lt(TRACEABLE_INPUT_DIFFERENCE)
                 .logicalAnd(inside(m, flow, h, w)).toType(DataType.FLOAT32, false);
-        Traced t = new Traced(pixels, pixels.sum().getFloat(), flow);
+        Traced t = new Traced(pixels, pixels.sum().getFloat(), warped);
         times.add(StageTimes.Stage.STABILITY, System.nanoTime() - start);
         return t;
     }
@@ -305,13 +323,11 @@ public final class Stylizer implements AutoCloseable {
      * The live warping error: |O_t - warp(O_{t-1}, W_t)|^2 in grey at feature resolution, averaged over
      * the traced pixels; NaN when the flow traces none.
      */
-    private double warpError(NDManager m, StreamState state, NDArray outputGrey, Traced traced) {
+    private static double warpError(NDArray outputGrey, Traced traced) {
         if (traced.count() == 0f) {
             return Double.NaN;
         }
-        Shape g = outputGrey.getShape();
-        NDArray previousOutput = thumbnail(m, state.outputGrey(), g.get(2), g.get(3));
-        NDArray warped = stages.get(ModelBundle.Module.WARP).apply(new NDList(previousOutput, traced.flow()));
+        NDArray warped = traced.warped().previousOutputGrey();
         return outputGrey.sub(warped).square().mul(traced.pixels()).sum().getFloat() / traced.count();
     }
 
