@@ -277,6 +277,30 @@ class StylizerTest {
     }
 
     @Test
+    void theInputThumbnailIsRec601LumaAveragedOverEachFeatureCell() {
+        RgbImage frame = inputs.get(0);
+        try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
+            StreamState st = s.step(null, frame).state();
+            RgbImage padded = frame.padToMultiple(bundle.spec().sizeMultiple());
+            int k = padded.height() / st.featureHeight();
+            byte[] rgb = padded.rgb();
+            for (int y = 0; y < st.featureHeight(); y++) {
+                for (int x = 0; x < st.featureWidth(); x++) {
+                    double sum = 0;
+                    for (int dy = 0; dy < k; dy++) {
+                        for (int dx = 0; dx < k; dx++) {
+                            int p = ((y * k + dy) * padded.width() + x * k + dx) * 3;
+                            sum += 0.299 * (rgb[p] & 0xff) + 0.587 * (rgb[p + 1] & 0xff) + 0.114 * (rgb[p + 2] & 0xff);
+                        }
+                    }
+                    int kept = st.inputGrey()[y * st.featureWidth() + x] & 0xff;
+                    assertThat((double) kept).as("cell %d,%d", x, y).isCloseTo(sum / (k * k), org.assertj.core.data.Offset.offset(0.51));
+                }
+            }
+        }
+    }
+
+    @Test
     void aBatchOfStreamsGivesWhatEachStreamGetsAlone() {
         try (Stylizer s = Stylizer.create(bundle, Mode.COHERENT)) {
             StreamState a = s.step(null, inputs.get(0)).state();
