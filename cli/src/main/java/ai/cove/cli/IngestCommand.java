@@ -239,11 +239,13 @@ public final class IngestCommand implements Callable<Integer> {
         long known = sources.get(0).length() > 0 ? Math.max(0, sources.get(0).length() - fromFrame) : -1;
         long perVideo = maxFrames > 0 && known >= 0 ? Math.min(maxFrames, known) : maxFrames > 0 ? maxFrames : known;
         long sent = 0;
+        // harnesses time the input from this line and find it at the start of a line: printed before
+        // the progress bar, whose own thread may otherwise draw first on the same line
+        System.err.println("sending " + ids.size() + " video(s) to " + topic);
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("ingest " + videoId)
                 .setInitialMax(perVideo < 0 ? -1 : perVideo * videos)
                 .setStyle(ProgressBarStyle.ASCII).setUnit(" frames", 1).build()) {
             Pacer pacer = new Pacer(framesPerSecond(sources.get(0).frameRate()));
-            System.err.println("sending " + ids.size() + " video(s) to " + topic); // harnesses time the input from here
             for (long i = 0; (maxFrames <= 0 || i < maxFrames) && next.stream().anyMatch(java.util.Objects::nonNull); i++) {
                 pacer.awaitTurn(i);
                 for (int v = 0; v < sources.size(); v++) {
