@@ -467,6 +467,11 @@ class TextureBlend(nn.Module):
         return torch.addcmul(local, torch.minimum(restore, cap).clamp(min=1.0), detail)
 
 
+def texture_blend(strength: float) -> Optional[TextureBlend]:
+    """The texture module of a strength, or None for 0 (the decoder then sees F^o_t itself)."""
+    return TextureBlend(strength) if strength > 0 else None
+
+
 def _box3(x: torch.Tensor) -> torch.Tensor:
     """3x3 local mean, edges replicated; a depthwise convolution (ATen's CPU avg_pool2d took 4x as
     long on a 32-channel 640x360 frame's features)."""

@@ -113,7 +113,7 @@ def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, textu
             last.weight *= mask_gain
             last.bias.mul_(mask_gain).add_(mask_bias)
     if texture_blend is not None:
-        net.texture = networks.TextureBlend(texture_blend) if texture_blend > 0 else None
+        net.texture = networks.texture_blend(texture_blend)
 
 
 def _write_texture(net: networks.CoherentNet, bundle_dir: str, meta: dict) -> None:

@@ -253,7 +253,7 @@ def build_network(args, init_meta: dict) -> networks.CoherentNet:
         net.mask = networks.mask_network(channels, 16, stride, evidence)
     net.warp_mode = args.warp or init_meta.get("architecture", {}).get("warp", "bilinear")
     if args.texture_blend is not None:   # the mask then learns under what the decoder will see
-        net.texture = networks.TextureBlend(args.texture_blend) if args.texture_blend > 0 else None
+        net.texture = networks.texture_blend(args.texture_blend)
     if args.reset_flow:
         for m in net.flow.modules():
             if m is not net.flow and hasattr(m, "reset_parameters"):
