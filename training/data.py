@@ -127,13 +127,19 @@ def _random_crop(rng, img: np.ndarray, size) -> np.ndarray:
 
 # ---- real clips: DeepFlow ground truth --------------------------------------------------------
 
+def sample(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """img(p + flow(p)) per pixel p: bilinear, the border replicated."""
+    h, w = flow.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(img, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """Sundaram et al. consistency check for backward flow (frame t -> t-1) against forward flow
     (t-1 -> t): occluded where |w_b + w_f(x + w_b)|^2 > 0.01 (|w_b|^2 + |w_f(x + w_b)|^2) + 0.5."""
     h, w = backward.shape[:2]
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    fx = cv2.remap(forward, xs + backward[..., 0], ys + backward[..., 1], cv2.INTER_LINEAR,
-                   borderMode=cv2.BORDER_REPLICATE)
+    fx = sample(forward, backward)
     s = backward + fx
     lhs = (s ** 2).sum(-1)
     rhs = 0.01 * ((backward ** 2).sum(-1) + (fx ** 2).sum(-1)) + 0.5
@@ -160,6 +166,19 @@ def traceable(flow: np.ndarray, reverse: np.ndarray) -> np.ndarray:
     """Pixels that `flow` traces: consistent with the flow the other way (`reverse`) and off motion
     boundaries, in the frame `flow` starts from."""
     return ~(occlusion_mask(reverse, flow) | motion_boundary_mask(flow))
+
+
+# The input's own warping error above which an estimated flow's correspondence is not trusted in
+# evaluation: the engine's eval.Traceability.PHOTOMETRIC_LIMIT (why: there).
+PHOTOMETRIC_LIMIT = 0.05
+
+
+def evaluated(previous: np.ndarray, current: np.ndarray, forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """The pixels of `previous` (uint8 RGB) that Eq. 8 is measured on under estimated ground truth, as
+    `cove eval` does: traceable, and where the input itself matches under the flow."""
+    a, b = previous.astype(np.float32) / 255, current.astype(np.float32) / 255
+    agrees = ((sample(b, forward) - a) ** 2).sum(-1) <= PHOTOMETRIC_LIMIT
+    return traceable(forward, backward) & agrees
 
 
 def real_pair(previous: np.ndarray, current: np.ndarray) -> Pair:

@@ -7,8 +7,9 @@ error against the ground truth and the mean mask.
         --clips ../shared/data/video/judo ../shared/data/video/05_default_juggle.mp4 --frames 16
 
 Ground truth: a clip folder's flow/ and occlusions/ (Sintel layout, e.g. training.animation), else
-DeepFlow forward and backward flow with the consistency and motion-boundary checks (cached by
-`cove eval` under .cache/flow/<clip>-WxH, computed and cached here when absent).
+DeepFlow forward and backward flow with the consistency, motion-boundary and photometric checks
+(data.evaluated; flows cached by `cove eval` under .cache/flow/<clip>-WxH, computed and cached here
+when absent).
 """
 import argparse
 import os
@@ -42,13 +43,13 @@ def ground_truth(clip: str, frames: List[np.ndarray], cache: str) -> List[Tuple[
     for i in range(len(frames) - 1):
         fwd = _cached(os.path.join(folder, f"fwd_{i:05d}.flo"), frames[i], frames[i + 1])
         bwd = _cached(os.path.join(folder, f"bwd_{i:05d}.flo"), frames[i + 1], frames[i])
-        out.append((fwd, data.traceable(fwd, bwd)))
+        out.append((fwd, data.evaluated(frames[i], frames[i + 1], fwd, bwd)))
     return out
 
 
 def warping_error(previous_output: np.ndarray, output: np.ndarray, fwd: np.ndarray) -> np.ndarray:
     """Eq. 8 per pixel of frame t-1: |O_t(p + W(p)) - O_{t-1}(p)|^2 summed over RGB."""
-    return ((_sample(output, fwd) - previous_output) ** 2).sum(-1)
+    return ((data.sample(output, fwd) - previous_output) ** 2).sum(-1)
 
 
 def _cached(path: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,12 +64,6 @@ def _tensor(frame: np.ndarray) -> torch.Tensor:
 
 def _image(t: torch.Tensor) -> np.ndarray:
     return t[0].clamp(0, 1).permute(1, 2, 0).numpy()
-
-
-def _sample(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    h, w = flow.shape[:2]
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(img, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def run(net: networks.CoherentNet, meta: Dict, frames: List[np.ndarray], constant_mask: float = -1.0):
@@ -110,8 +105,8 @@ def diagnose(net, meta, frames, truth) -> Dict[str, np.ndarray]:
     for i, (fwd, traceable) in enumerate(truth):
         speed = np.linalg.norm(fwd, axis=-1)
         # the bundle's backward flow at p + fwd(p) should bring the pixel back: b(p + f(p)) = -f(p)
-        epe = np.linalg.norm(_sample(flows[i], fwd) + fwd, axis=-1)
-        mask_there = _sample(masks[i], fwd)
+        epe = np.linalg.norm(data.sample(flows[i], fwd) + fwd, axis=-1)
+        mask_there = data.sample(masks[i], fwd)
         errors = [warping_error(o[i], o[i + 1], fwd) for o in (base, coherent, ceiling)]
         for b, (lo, hi) in enumerate(BANDS):
             sel = traceable & (speed >= lo) & (speed < hi)

@@ -41,7 +41,7 @@ def sheet(bundles, clip: str, start: int, count: int, height: int) -> np.ndarray
               for f in frames]
     last, current = frames[start + count - 2], frames[start + count - 1]
     fwd = data.deepflow(last, current)
-    traced = data.traceable(fwd, data.deepflow(current, last))
+    traced = data.evaluated(last, current, fwd, data.deepflow(current, last))
     rows = [np.hstack([_label("input", height)] + frames[start:start + count] + [np.full_like(frames[0], 255)])]
     for path in bundles:
         net, meta = export.load_bundle(path), export.read_meta(path)

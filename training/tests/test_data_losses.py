@@ -41,6 +41,20 @@ def test_occlusion_check_flags_inconsistent_flow():
     assert occ[5:10, 8:13].all()
 
 
+def test_evaluated_pixels_exclude_what_an_estimated_flow_misses():
+    """A still flow both ways passes the consistency check everywhere; where the input itself changed
+    under it (an object the flow missed) the pixels are not evaluated, the rest are."""
+    rng = np.random.default_rng(1)
+    previous = (rng.random((20, 30, 3)) * 255).astype(np.uint8)
+    current = previous.copy()
+    current[5:10, 5:10] ^= 0x80                # 128 grey levels in every channel
+    still = np.zeros((20, 30, 2), np.float32)
+    assert data.traceable(still, still).all()
+    evaluated = data.evaluated(previous, current, still, still)
+    assert not evaluated[5:10, 5:10].any()
+    assert evaluated[12:, :].all() and evaluated[:, 12:].all()
+
+
 def test_motion_boundary_mask_finds_flow_edges():
     flow = np.zeros((20, 20, 2), np.float32)
     flow[:, 10:, 0] = 5.0

@@ -14,8 +14,8 @@ import java.util.stream.Stream;
  * Ground-truth motion of a clip for e_stab: per consecutive pair, the forward flow (t-1 -> t) and
  * which pixels of frame t-1 are traceable. Provided .flo files (a {@code flow/} folder beside the
  * frames, Sintel layout, with optional {@code occlusions/} PNGs, white = occluded) are used when
- * present; otherwise DeepFlow forward and backward flow with the consistency and motion-boundary
- * checks, cached as .flo files.
+ * present; otherwise DeepFlow forward and backward flow with the consistency, motion-boundary and
+ * photometric checks ({@link Traceability}), cached as .flo files.
  */
 public record GroundTruth(List<Flow> forward, List<boolean[]> traceable, String source) {
 
@@ -69,7 +69,7 @@ public record GroundTruth(List<Flow> forward, List<boolean[]> traceable, String 
             Flow f = cached(cacheDir.resolve(String.format("fwd_%05d.flo", i - 1)), frames.get(i - 1), frames.get(i));
             Flow b = cached(cacheDir.resolve(String.format("bwd_%05d.flo", i - 1)), frames.get(i), frames.get(i - 1));
             fwd.add(f);
-            tr.add(Traceability.mask(f, b));
+            tr.add(Traceability.photometric(frames.get(i - 1), frames.get(i), f, Traceability.mask(f, b)));
             progress.pairDone();
         }
         return new GroundTruth(fwd, tr, "DeepFlow (cached in " + cacheDir + ")");

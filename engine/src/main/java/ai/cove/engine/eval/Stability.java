@@ -26,24 +26,29 @@ public final class Stability {
         }
         double sum = 0;
         long count = 0;
-        byte[] prev = previous.rgb();
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                int i = y * w + x;
-                if (!traceable[i]) {
-                    continue;
+                if (traceable[y * w + x]) {
+                    sum += pixelError(previous, current, forward, x, y);
+                    count++;
                 }
-                float tx = x + forward.u(x, y);
-                float ty = y + forward.v(x, y);
-                double e = 0;
-                for (int c = 0; c < 3; c++) {
-                    double d = ((prev[i * 3 + c] & 0xff) - Bilinear.sample(current.rgb(), w, h, c, tx, ty)) / 255.0;
-                    e += d * d;
-                }
-                sum += e;
-                count++;
             }
         }
         return count == 0 ? 0 : sum / count;
+    }
+
+    /** Squared RGB difference (in [0,1], summed over channels) between previous(x, y) and current(x + W, y + W). */
+    static double pixelError(RgbImage previous, RgbImage current, Flow forward, int x, int y) {
+        int w = previous.width();
+        int i = y * w + x;
+        float tx = x + forward.u(x, y);
+        float ty = y + forward.v(x, y);
+        double e = 0;
+        for (int c = 0; c < 3; c++) {
+            float traced = Bilinear.sample(current.rgb(), w, previous.height(), c, tx, ty);
+            double d = ((previous.rgb()[i * 3 + c] & 0xff) - traced) / 255.0;
+            e += d * d;
+        }
+        return e;
     }
 }

@@ -1,11 +1,43 @@
 package ai.cove.engine.eval;
 
+import ai.cove.engine.RgbImage;
+
 /**
  * Which pixels of frame t-1 can be followed into frame t (Sundaram et al. 2010; Ruder et al. 2016):
- * not occluded by the forward-backward consistency check and not on a motion boundary.
+ * not occluded by the forward-backward consistency check and not on a motion boundary; for an
+ * estimated flow also where the input itself agrees with it ({@link #photometric}).
  */
 public final class Traceability {
+    /**
+     * The input's own warping error (squared RGB in [0,1], summed over channels) above which an
+     * estimated flow's correspondence is not trusted: 0.05 is ~33 grey levels in every channel, far
+     * above noise, compression and lighting drift on a pixel the flow follows correctly. DeepFlow
+     * smooths a small fast object (05_default_juggle's ball) into the still background, forward and
+     * backward alike, so the consistency check passes it; there the error measured the ground truth's
+     * miss, not the output's flicker (docs/EVAL.md).
+     */
+    public static final double PHOTOMETRIC_LIMIT = 0.05;
+
     private Traceability() {
+    }
+
+    /**
+     * Clears, in place, the traceable pixels whose input does not match under the flow: where
+     * |I_{t-1}(p) - I_t(p + W(p))|^2 exceeds {@link #PHOTOMETRIC_LIMIT}.
+     *
+     * @return {@code traceable}
+     */
+    public static boolean[] photometric(RgbImage previous, RgbImage current, Flow forward, boolean[] traceable) {
+        int w = previous.width();
+        for (int y = 0; y < previous.height(); y++) {
+            for (int x = 0; x < w; x++) {
+                int i = y * w + x;
+                if (traceable[i] && Stability.pixelError(previous, current, forward, x, y) > PHOTOMETRIC_LIMIT) {
+                    traceable[i] = false;
+                }
+            }
+        }
+        return traceable;
     }
 
     /**

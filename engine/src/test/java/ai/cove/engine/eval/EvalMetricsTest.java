@@ -66,6 +66,43 @@ class EvalMetricsTest {
         assertThat(tr2[15 * 30 + 9]).isTrue();
     }
 
+    /** {@code src} with the top bit of every channel flipped in a box: 128 grey levels changed in place. */
+    static RgbImage changedInPlace(RgbImage src, int x0, int y0, int size) {
+        byte[] rgb = src.rgb().clone();
+        for (int y = y0; y < y0 + size; y++) {
+            for (int x = x0; x < x0 + size; x++) {
+                for (int c = 0; c < 3; c++) {
+                    rgb[(y * src.width() + x) * 3 + c] ^= (byte) 0x80;
+                }
+            }
+        }
+        return new RgbImage(src.width(), src.height(), rgb);
+    }
+
+    @Test
+    void anEstimatedFlowIsNotTrustedWhereTheInputDisagreesWithIt() {
+        RgbImage a = SampleClip.generate(64, 40, 1, 0).get(0);
+        RgbImage b = changedInPlace(a, 20, 10, 6);
+        Flow zero = constant(64, 40, 0, 0);
+        boolean[] consistent = Traceability.mask(zero, zero);
+        assertThat(consistent[12 * 64 + 22]).isTrue(); // the forward-backward check alone passes it
+        boolean[] tr = Traceability.photometric(a, b, zero, consistent.clone());
+        assertThat(tr[12 * 64 + 22]).isFalse();
+        assertThat(tr[30 * 64 + 50]).isTrue();
+        Flow f = constant(64, 40, 2, 0);
+        boolean[] followed = Traceability.mask(f, constant(64, 40, -2, 0));
+        assertThat(Traceability.photometric(a, shifted(a, 2), f, followed.clone())).containsExactly(followed);
+    }
+
+    @Test
+    void deepFlowGroundTruthLeavesOutAChangeNoMotionExplains() {
+        RgbImage a = SampleClip.generate(96, 64, 1, 0).get(0);
+        RgbImage b = changedInPlace(a, 40, 24, 8);
+        boolean[] tr = GroundTruth.deepFlow(java.util.List.of(a, b), tmp.resolve("flow"), () -> { }).traceable().get(0);
+        assertThat(tr[28 * 96 + 44]).isFalse();
+        assertThat(tr[5 * 96 + 10]).isTrue();
+    }
+
     @Test
     void motionBoundariesAreNotTraceable() {
         float[] uv = new float[40 * 10 * 2];
