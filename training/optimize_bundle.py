@@ -141,7 +141,10 @@ def texture_blend_in_place(bundle_dir: str, strength: float, mask_bias: float, a
         torch.jit.save(torch.jit.script(networks.inference_form(net.mask).eval()), os.path.join(bundle_dir, "mask.pt"))
         for variant in meta.get("variants", {}):
             meta["variants"][variant].update(export.write_variant(net, bundle_dir, variant, keys=("mask",)))
-    meta.setdefault("made_by", {})["texture_blend"] = export.command_line("optimize_bundle", argv)
+    made_by = meta.setdefault("made_by", {})
+    command = export.command_line("optimize_bundle", argv)
+    # mask bias shifts add up over calls, so the recipe keeps every one of them, in order
+    made_by["texture_blend"] = f"{made_by['texture_blend']}; {command}" if made_by.get("texture_blend") else command
     export.write_meta(bundle_dir, meta)
 
 

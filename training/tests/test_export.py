@@ -242,6 +242,15 @@ def test_texture_blend_in_place_and_in_a_copy_give_the_same_bundle(tmp_path):
         _, f0 = net.net0(x0)
         assert isinstance(net.texture, networks.TextureBlend)
         assert torch.allclose(net.net1(x0, x1, f0)[0], copy.net1(x0, x1, f0)[0], atol=1e-6)
+    optimize_bundle.main([str(a), "--texture-blend", "1", "--mask-bias", "-0.25"])   # a second shift adds up
+    with torch.no_grad():
+        m2 = torch.jit.load(str(a / "mask.pt"))(f, g)
+        assert torch.allclose(m2, torch.sigmoid(torch.logit(before(f, g)) + 0.25), atol=1e-5)
+    from training import recipe
+    lines = recipe.recipe(export.read_meta(str(a))["made_by"])
+    assert [line for line in lines if "--texture-blend" in line][-2:] == [
+        f"python3 -m training.optimize_bundle {a} --texture-blend 1 --mask-bias 0.5",
+        f"python3 -m training.optimize_bundle {a} --texture-blend 1 --mask-bias -0.25"]
     mask_file = (a / "mask.pt").read_bytes()
     optimize_bundle.main([str(a), "--texture-blend", "2"])   # no bias shift: the mask is left as it is
     assert (a / "mask.pt").read_bytes() == mask_file and export.read_meta(str(a))["architecture"]["texture_blend"] == 2.0
