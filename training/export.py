@@ -77,8 +77,7 @@ def split_shape(arch: Dict):
 def build_from_architecture(arch: Dict) -> networks.CoherentNet:
     net = _build(arch)
     net.warp_mode = networks.Warp(arch.get("warp", "bilinear")).mode
-    if "texture_blend" in arch:
-        net.texture = networks.TextureBlend(arch["texture_blend"])
+    net.texture = networks.texture_of(arch)
     return net
 
 
@@ -186,7 +185,7 @@ def export_bundle(net: networks.CoherentNet, out_dir: str, name: str, style: str
                "mask": net.mask}
     if net.texture is not None:
         modules["texture"] = net.texture
-        arch = dict(arch, texture_blend=net.texture.strength)
+        arch = dict(arch, **networks.texture_architecture(net.texture))
     for key, module in modules.items():
         torch.jit.save(torch.jit.script(networks.inference_form(module)), os.path.join(out_dir, key + ".pt"))
     meta = {

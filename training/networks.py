@@ -6,7 +6,7 @@ its position in frame t-1, so the warped previous features are F'_t(p) = F^o_{t-
 """
 import math
 import copy
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -450,34 +450,69 @@ class TextureBlend(nn.Module):
     variance-preserving blend's ((1 - M)^2 + M^2)^(-strength/2) (Heitz and Neyret, "High-Performance
     By-Example Noise using a Histogram-Preserving Blending Operator", HPG 2018). Never more
     contrast than per-frame output has, none added where nothing was blended (M = 0 or 1), and only
-    the display changes: F^o_t is carried on unscaled, so the gain does not compound."""
+    the display changes: F^o_t is carried on unscaled, so the gain does not compound.
 
-    def __init__(self, strength: float = 1.0):
+    fine=True restores the finest band once more, in a second pass of the same rule on the deviation
+    from a 3x3 binomial mean: the sub-pixel re-sampling of every frame attenuates most near the feature
+    map's Nyquist frequency, which the 3x3 box deviation mixes with coarser detail."""
+
+    def __init__(self, strength: float = 1.0, fine: bool = False):
         super().__init__()
         if not 0.0 <= strength <= 4.0:
             raise ValueError(f"texture blend strength must be in [0, 4], got {strength}")
         self.strength = strength
+        self.fine = fine
 
     def forward(self, composite: torch.Tensor, mask: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        local = _box3(composite)
-        detail = composite - local
-        fresh = features - _box3(features)
-        restore = torch.sqrt((_energy(fresh) + 1e-6) / (_energy(detail) + 1e-6))
         cap = ((1.0 - mask) ** 2 + mask ** 2) ** (-0.5 * self.strength)
-        return torch.addcmul(local, torch.minimum(restore, cap).clamp(min=1.0), detail)
+        shown = _restore_band(composite, features, cap, False)
+        return _restore_band(shown, features, cap, True) if self.fine else shown
 
 
-def texture_blend(strength: float) -> Optional[TextureBlend]:
+def _restore_band(x: torch.Tensor, features: torch.Tensor, cap: torch.Tensor, fine: bool) -> torch.Tensor:
+    """x with its deviation from a local mean (3x3 box, or 3x3 binomial when fine) scaled toward the
+    local energy of the same band of the current frame's features, by a gain in [1, cap]."""
+    local = _binomial3(x) if fine else _box3(x)
+    detail = x - local
+    fresh = features - (_binomial3(features) if fine else _box3(features))
+    restore = torch.sqrt((_energy(fresh) + 1e-6) / (_energy(detail) + 1e-6))
+    return torch.addcmul(local, torch.minimum(restore, cap).clamp(min=1.0), detail)
+
+
+TEXTURE_KEYS = ("texture_blend", "texture_fine")
+
+
+def texture_blend(strength: float, fine: bool = False) -> Optional[TextureBlend]:
     """The texture module of a strength, or None for 0 (the decoder then sees F^o_t itself)."""
-    return TextureBlend(strength) if strength > 0 else None
+    return TextureBlend(strength, fine) if strength > 0 else None
+
+
+def texture_architecture(texture: TextureBlend) -> Dict:
+    """A texture module's bundle.json architecture entries (TEXTURE_KEYS; read back by texture_of)."""
+    return {"texture_blend": texture.strength, **({"texture_fine": True} if texture.fine else {})}
+
+
+def texture_of(arch: Dict) -> Optional[TextureBlend]:
+    """The texture module a bundle's architecture entries describe (texture_architecture), or None."""
+    return TextureBlend(arch["texture_blend"], arch.get("texture_fine", False)) if "texture_blend" in arch else None
 
 
 def _box3(x: torch.Tensor) -> torch.Tensor:
     """3x3 local mean, edges replicated; a depthwise convolution (ATen's CPU avg_pool2d took 4x as
     long on a 32-channel 640x360 frame's features)."""
-    c = x.shape[1]
-    weight = torch.full([c, 1, 3, 3], 1.0 / 9.0, dtype=x.dtype, device=x.device)
-    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), weight, groups=c)
+    return _local_mean3(x, torch.full([3, 3], 1.0 / 9.0, dtype=x.dtype, device=x.device))
+
+
+def _binomial3(x: torch.Tensor) -> torch.Tensor:
+    """3x3 binomial ([1, 2, 1] / 4 each way) local mean, edges replicated: its deviation is the finest band."""
+    k = torch.tensor([0.25, 0.5, 0.25], dtype=x.dtype, device=x.device)
+    return _local_mean3(x, k[:, None] * k[None, :])
+
+
+def _local_mean3(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Every channel of x convolved with one 3x3 kernel, edges replicated."""
+    weight = kernel.expand(x.shape[1], 1, 3, 3).contiguous()
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), weight, groups=x.shape[1])
 
 
 def _energy(detail: torch.Tensor) -> torch.Tensor:

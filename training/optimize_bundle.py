@@ -30,6 +30,8 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 
     python3 -m training.optimize_bundle models/candy-imagenet --copy-to /tmp/candy-tex --texture-blend 1 --mask-bias 0.5
     python3 -m training.optimize_bundle models/candy-imagenet --texture-blend 1 --mask-bias 0.5
+--texture-fine   with --texture-blend: a second pass restores the finest band (the deviation from a 3x3
+                 binomial mean), which the sub-pixel re-sampling attenuates most (TextureBlend fine).
 --dis-downscale N  in place, DIS bundles: DIS runs on frames shrunk N times (N divides the feature
                  stride; the r1/2(D) bundles use 2: same stability, ~4x cheaper DIS).
 --dis-tuning L I in place, DIS bundles: DIS computes down to pyramid level L (MEDIUM: 1) with I
@@ -105,7 +107,8 @@ def rescript_warp(bundle_dir: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
-def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, texture_blend: Optional[float]) -> None:
+def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, texture_blend: Optional[float],
+            texture_fine: bool = False) -> None:
     """Shifts and scales the mask's output logit and sets the texture blend, on the eager networks."""
     if mask_bias != 0.0 or mask_gain != 1.0:
         with torch.no_grad():
@@ -113,28 +116,29 @@ def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, textu
             last.weight *= mask_gain
             last.bias.mul_(mask_gain).add_(mask_bias)
     if texture_blend is not None:
-        net.texture = networks.texture_blend(texture_blend)
+        net.texture = networks.texture_blend(texture_blend, texture_fine)
 
 
 def _write_texture(net: networks.CoherentNet, bundle_dir: str, meta: dict) -> None:
     """texture.pt and its bundle.json entries as net says (removed when it has no texture blend)."""
     path = os.path.join(bundle_dir, "texture.pt")
+    for key in networks.TEXTURE_KEYS:
+        meta["architecture"].pop(key, None)
     if net.texture is None:
-        meta["architecture"].pop("texture_blend", None)
         meta["modules"].pop("texture", None)
         if os.path.exists(path):
             os.remove(path)
         return
     torch.jit.save(torch.jit.script(net.texture), path)
-    meta["architecture"]["texture_blend"] = net.texture.strength
+    meta["architecture"].update(networks.texture_architecture(net.texture))
     meta["modules"]["texture"] = dict(file="texture.pt", **export.SIGNATURES["texture"])
 
 
-def texture_blend_in_place(bundle_dir: str, strength: float, mask_bias: float, argv=None) -> None:
+def texture_blend_in_place(bundle_dir: str, strength: float, mask_bias: float, argv=None, fine: bool = False) -> None:
     """Sets a bundle's texture blend and shifts its mask's bias, in place (variants included)."""
     bundle_dir = os.path.normpath(bundle_dir)
     net = export.load_bundle(bundle_dir)
-    _retune(net, mask_bias, 1.0, strength)
+    _retune(net, mask_bias, 1.0, strength, fine)
     meta = export.read_meta(bundle_dir)
     _write_texture(net, bundle_dir, meta)
     if mask_bias != 0.0:   # the mask and its variants are the only other files that change
@@ -180,11 +184,12 @@ def set_dis_tuning(bundle_dir: str, finest_scale: int, refinement_iterations: in
 
 
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
-                     mask_bias: float = 0.0, mask_gain: float = 1.0, texture_blend: Optional[float] = None) -> str:
+                     mask_bias: float = 0.0, mask_gain: float = 1.0, texture_blend: Optional[float] = None,
+                     texture_fine: bool = False) -> str:
     os.makedirs(dst, exist_ok=True)
     net = export.load_bundle(src)
     mask_changed = mask_bias != 0.0 or mask_gain != 1.0
-    _retune(net, mask_bias, mask_gain, texture_blend)
+    _retune(net, mask_bias, mask_gain, texture_blend, texture_fine)
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
     for key, module in modules.items():
@@ -204,7 +209,8 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
                              ("reflection padding by concatenation", cat_pad),
                              (f"mask output gain {mask_gain:g}", mask_gain != 1.0),
                              (f"mask output bias {mask_bias:+g}", mask_bias != 0.0),
-                             (f"texture blend {texture_blend or 0:g}", texture_blend is not None)) if on]
+                             (f"texture blend {texture_blend or 0:g}" + (" fine" if texture_fine else ""),
+                              texture_blend is not None)) if on]
     meta = export.read_meta(src)
     _write_texture(net, dst, meta)
     meta["name"] = os.path.basename(os.path.normpath(dst))
@@ -229,6 +235,8 @@ def main(argv=None):
     p.add_argument("--mask-gain", type=float, default=1.0)
     p.add_argument("--texture-blend", type=float, metavar="S",
                    help="texture blend strength (0 removes it); in place unless --copy-to")
+    p.add_argument("--texture-fine", action="store_true",
+                   help="with --texture-blend: restore the finest band in a second pass (TextureBlend fine)")
     p.add_argument("--dis-downscale", type=int, help="in place: DIS runs on frames shrunk by this factor")
     p.add_argument("--dis-tuning", type=int, nargs=2, metavar=("FINEST_SCALE", "ITERATIONS"),
                    help="in place: DIS's finest pyramid level and variational refinement iterations")
@@ -237,6 +245,8 @@ def main(argv=None):
             or args.dis_tuning or args.texture_blend is not None):
         p.error("give --add-variant, --copy-to, --rescript, --rescript-warp, --dis-downscale, --dis-tuning "
                 "or --texture-blend")
+    if args.texture_fine and args.texture_blend is None:
+        p.error("--texture-fine goes with --texture-blend S")
     if not args.copy_to and args.mask_gain != 1.0:
         p.error("--mask-gain needs --copy-to")
     if not args.copy_to and args.mask_bias != 0.0 and args.texture_blend is None:
@@ -255,14 +265,15 @@ def main(argv=None):
         rescript_warp(args.bundle)
         print(f"re-scripted the warp of {args.bundle}")
     if args.texture_blend is not None and not args.copy_to:
-        texture_blend_in_place(args.bundle, args.texture_blend, args.mask_bias, argv)
-        print(f"{args.bundle}: texture blend {args.texture_blend:g}, mask bias shifted by {args.mask_bias:+g}")
+        texture_blend_in_place(args.bundle, args.texture_blend, args.mask_bias, argv, args.texture_fine)
+        print(f"{args.bundle}: texture blend {args.texture_blend:g}{' fine' if args.texture_fine else ''}, "
+              f"mask bias shifted by {args.mask_bias:+g}")
     if args.add_variant:
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
         done = copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad, args.mask_bias,
-                                args.mask_gain, args.texture_blend)
+                                args.mask_gain, args.texture_blend, args.texture_fine)
         meta = export.read_meta(args.copy_to)
         meta["made_by"]["optimize_command"] = export.command_line("optimize_bundle", argv)
         export.write_meta(args.copy_to, meta)

@@ -258,6 +258,21 @@ def test_texture_blend_in_place_and_in_a_copy_give_the_same_bundle(tmp_path):
     assert "texture" not in export.read_meta(str(a))["modules"] and not (a / "texture.pt").exists()
 
 
+def test_the_fine_texture_pass_is_written_read_back_and_taken_out_again(tmp_path):
+    from training import optimize_bundle
+    a = small_bundle(tmp_path)
+    optimize_bundle.main([str(a), "--texture-blend", "2", "--texture-fine"])
+    assert export.read_meta(str(a))["architecture"]["texture_fine"] is True
+    assert export.load_bundle(str(a)).texture.fine
+    g, m, f = torch.rand(1, 4, 16, 16), torch.full((1, 1, 16, 16), 0.5), torch.rand(1, 4, 16, 16)
+    with torch.no_grad():
+        shown = torch.jit.load(str(a / "texture.pt"))(g, m, f)
+    assert torch.allclose(shown, networks.TextureBlend(2.0, True)(g, m, f), atol=1e-6)
+    assert not torch.allclose(shown, networks.TextureBlend(2.0)(g, m, f), atol=1e-4)
+    optimize_bundle.main([str(a), "--texture-blend", "2"])
+    assert "texture_fine" not in export.read_meta(str(a))["architecture"] and not export.load_bundle(str(a)).texture.fine
+
+
 def test_mask_bias_in_place_needs_the_texture_blend(tmp_path):
     from training import optimize_bundle
     a = small_bundle(tmp_path)

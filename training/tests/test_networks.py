@@ -229,23 +229,44 @@ def test_texture_blend_restores_the_contrast_that_averaging_uncorrelated_texture
     assert torch.allclose(networks.TextureBlend(1.0)(ramp, half, a)[..., 1:-1], ramp[..., 1:-1], atol=1e-6)
 
 
-def test_texture_blend_adds_no_contrast_beyond_the_current_frames_own():
+@pytest.mark.parametrize("fine", [False, True])
+def test_texture_blend_adds_no_contrast_beyond_the_current_frames_own(fine):
     torch.manual_seed(0)
     a = torch.randn(1, 8, 64, 64)
     half = torch.full((1, 1, 64, 64), 0.5)
     # a still scene: both paintings agree, nothing was averaged away, nothing is added
-    assert torch.allclose(networks.TextureBlend(1.0)(a, half, a), a, atol=1e-5)
+    assert torch.allclose(networks.TextureBlend(1.0, fine)(a, half, a), a, atol=1e-5)
     # a carried painting of higher contrast than the current frame's is not boosted either
-    assert torch.allclose(networks.TextureBlend(1.0)(2 * a, half, a), 2 * a, atol=1e-5)
+    assert torch.allclose(networks.TextureBlend(1.0, fine)(2 * a, half, a), 2 * a, atol=1e-5)
 
 
-def test_texture_blend_leaves_a_pure_frame_or_a_pure_hold_and_strength_zero_unchanged():
+@pytest.mark.parametrize("fine", [False, True])
+def test_texture_blend_leaves_a_pure_frame_or_a_pure_hold_and_strength_zero_unchanged(fine):
     x, f = torch.rand(1, 4, 9, 9), 3 * torch.rand(1, 4, 9, 9)
     for m in (0.0, 1.0):
-        assert torch.allclose(networks.TextureBlend(1.0)(x, torch.full((1, 1, 9, 9), m), f), x, atol=1e-6)
-    assert torch.allclose(networks.TextureBlend(0.0)(x, torch.full((1, 1, 9, 9), 0.5), f), x, atol=1e-6)
+        assert torch.allclose(networks.TextureBlend(1.0, fine)(x, torch.full((1, 1, 9, 9), m), f), x, atol=1e-6)
+    assert torch.allclose(networks.TextureBlend(0.0, fine)(x, torch.full((1, 1, 9, 9), 0.5), f), x, atol=1e-6)
     with pytest.raises(ValueError):
-        networks.TextureBlend(5.0)
+        networks.TextureBlend(5.0, fine)
+
+
+def _finest_band_variance(x):
+    return (x - networks._binomial3(x)).var()
+
+
+def test_the_fine_pass_restores_the_finest_band_that_sub_pixel_resampling_takes():
+    torch.manual_seed(0)
+    a = torch.randn(1, 8, 64, 64)
+    half = torch.full((1, 1, 64, 64), 0.5)
+    flow = torch.zeros(1, 2, 64, 64)
+    flow[:, 0], flow[:, 1] = 0.5, 0.25
+    resampled = networks.warp(a, flow, "bicubic")      # the same texture, its finest band attenuated
+    box, fine = (networks.TextureBlend(2.0, f)(resampled, half, a) for f in (False, True))
+    lost = lambda x: abs(1 - _finest_band_variance(x) / _finest_band_variance(a))
+    assert lost(resampled) > 0.3
+    assert lost(fine) < 0.5 * lost(box)
+    assert networks.texture_of(networks.texture_architecture(networks.TextureBlend(2.0, True))).fine
+    assert "texture_fine" not in networks.texture_architecture(networks.TextureBlend(2.0))
 
 
 def test_net1_decodes_the_texture_blend_but_carries_the_plain_composite():
