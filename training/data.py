@@ -134,6 +134,11 @@ def sample(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return cv2.remap(img, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def warping_error(previous: np.ndarray, current: np.ndarray, forward: np.ndarray) -> np.ndarray:
+    """Eq. 8 per pixel of frame t-1 (images in [0, 1]): |I_t(p + W(p)) - I_{t-1}(p)|^2 summed over RGB."""
+    return ((sample(current, forward) - previous) ** 2).sum(-1)
+
+
 def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """Sundaram et al. consistency check for backward flow (frame t -> t-1) against forward flow
     (t-1 -> t): occluded where |w_b + w_f(x + w_b)|^2 > 0.01 (|w_b|^2 + |w_f(x + w_b)|^2) + 0.5."""
@@ -176,8 +181,8 @@ PHOTOMETRIC_LIMIT = 0.05
 def evaluated(previous: np.ndarray, current: np.ndarray, forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """The pixels of `previous` (uint8 RGB) that Eq. 8 is measured on under estimated ground truth, as
     `cove eval` does: traceable, and where the input itself matches under the flow."""
-    a, b = previous.astype(np.float32) / 255, current.astype(np.float32) / 255
-    agrees = ((sample(b, forward) - a) ** 2).sum(-1) <= PHOTOMETRIC_LIMIT
+    agrees = warping_error(previous.astype(np.float32) / 255, current.astype(np.float32) / 255,
+                           forward) <= PHOTOMETRIC_LIMIT
     return traceable(forward, backward) & agrees
 
 

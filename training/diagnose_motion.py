@@ -47,11 +47,6 @@ def ground_truth(clip: str, frames: List[np.ndarray], cache: str) -> List[Tuple[
     return out
 
 
-def warping_error(previous_output: np.ndarray, output: np.ndarray, fwd: np.ndarray) -> np.ndarray:
-    """Eq. 8 per pixel of frame t-1: |O_t(p + W(p)) - O_{t-1}(p)|^2 summed over RGB."""
-    return ((data.sample(output, fwd) - previous_output) ** 2).sum(-1)
-
-
 def _cached(path: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not os.path.exists(path):
         write_flo(path, data.deepflow(a, b))
@@ -107,7 +102,7 @@ def diagnose(net, meta, frames, truth) -> Dict[str, np.ndarray]:
         # the bundle's backward flow at p + fwd(p) should bring the pixel back: b(p + f(p)) = -f(p)
         epe = np.linalg.norm(data.sample(flows[i], fwd) + fwd, axis=-1)
         mask_there = data.sample(masks[i], fwd)
-        errors = [warping_error(o[i], o[i + 1], fwd) for o in (base, coherent, ceiling)]
+        errors = [data.warping_error(o[i], o[i + 1], fwd) for o in (base, coherent, ceiling)]
         for b, (lo, hi) in enumerate(BANDS):
             sel = traceable & (speed >= lo) & (speed < hi)
             sums[b] += [sel.sum()] + [e[sel].sum() for e in errors] + [epe[sel].sum(), mask_there[sel].sum()]

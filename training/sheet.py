@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from training import data, export
-from training.diagnose_motion import per_frame, run, warping_error
+from training.diagnose_motion import per_frame, run
 
 LABEL_WIDTH = 190
 
@@ -29,7 +29,7 @@ def _label(text: str, height: int) -> np.ndarray:
 def _row(outputs, start: int, count: int, label: str, fwd: np.ndarray, traced: np.ndarray) -> np.ndarray:
     shown = outputs[start:start + count]
     frames = [np.clip(o * 255 + 0.5, 0, 255).astype(np.uint8) for o in shown]
-    error = np.sqrt(warping_error(shown[-2], shown[-1], fwd))           # RGB distance in [0, sqrt(3)]
+    error = np.sqrt(data.warping_error(shown[-2], shown[-1], fwd))           # RGB distance in [0, sqrt(3)]
     heat = cv2.applyColorMap(np.clip(error * 4 * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
     heat[~traced] = 128
     return np.hstack([_label(label, frames[0].shape[0])] + frames + [heat])
