@@ -472,11 +472,11 @@ class TextureBlend(nn.Module):
 def _restore_band(x: torch.Tensor, features: torch.Tensor, cap: torch.Tensor, fine: bool) -> torch.Tensor:
     """x with its deviation from a local mean (3x3 box, or 3x3 binomial when fine) scaled toward the
     local energy of the same band of the current frame's features, by a gain in [1, cap]."""
-    local = _binomial3(x) if fine else _box3(x)
-    detail = x - local
-    fresh = features - (_binomial3(features) if fine else _box3(features))
+    detail = _detail3(x, fine)
+    fresh = _detail3(features, fine)
     restore = torch.sqrt((_energy(fresh) + 1e-6) / (_energy(detail) + 1e-6))
-    return torch.addcmul(local, torch.minimum(restore, cap).clamp(min=1.0), detail)
+    # local + gain * detail, written as x + (gain - 1) * detail: the local mean is never materialised
+    return torch.addcmul(x, torch.minimum(restore, cap).clamp(min=1.0) - 1.0, detail)
 
 
 TEXTURE_KEYS = ("texture_blend", "texture_fine")
@@ -500,16 +500,27 @@ def texture_of(arch: Dict) -> Optional[TextureBlend]:
 def _box3(x: torch.Tensor) -> torch.Tensor:
     """3x3 local mean, edges replicated; a depthwise convolution (ATen's CPU avg_pool2d took 4x as
     long on a 32-channel 640x360 frame's features)."""
-    return _local_mean3(x, torch.full([3, 3], 1.0 / 9.0, dtype=x.dtype, device=x.device))
+    return _local_conv3(x, _mean_kernel3(False, x))
 
 
-def _binomial3(x: torch.Tensor) -> torch.Tensor:
-    """3x3 binomial ([1, 2, 1] / 4 each way) local mean, edges replicated: its deviation is the finest band."""
-    k = torch.tensor([0.25, 0.5, 0.25], dtype=x.dtype, device=x.device)
-    return _local_mean3(x, k[:, None] * k[None, :])
+def _detail3(x: torch.Tensor, fine: bool) -> torch.Tensor:
+    """x's deviation from its 3x3 local mean (box, or binomial when fine: the finest band), edges
+    replicated: one depthwise convolution with the kernel identity - mean, not a mean and then a
+    subtraction over every channel."""
+    kernel = -_mean_kernel3(fine, x)
+    kernel[1, 1] += 1.0
+    return _local_conv3(x, kernel)
 
 
-def _local_mean3(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+def _mean_kernel3(binomial: bool, like: torch.Tensor) -> torch.Tensor:
+    """The 3x3 box kernel, or the binomial one ([1, 2, 1] / 4 each way)."""
+    if binomial:
+        k = torch.tensor([0.25, 0.5, 0.25], dtype=like.dtype, device=like.device)
+        return k[:, None] * k[None, :]
+    return torch.full([3, 3], 1.0 / 9.0, dtype=like.dtype, device=like.device)
+
+
+def _local_conv3(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """Every channel of x convolved with one 3x3 kernel, edges replicated."""
     weight = kernel.expand(x.shape[1], 1, 3, 3).contiguous()
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), weight, groups=x.shape[1])

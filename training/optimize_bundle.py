@@ -40,7 +40,7 @@ Experiments that write a transformed copy, to compare with `cove bench --style A
 import argparse
 import os
 import shutil
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
@@ -107,16 +107,25 @@ def rescript_warp(bundle_dir: str) -> None:
     export.write_meta(bundle_dir, meta)
 
 
-def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, texture_blend: Optional[float],
-            texture_fine: bool = False) -> None:
-    """Shifts and scales the mask's output logit and sets the texture blend, on the eager networks."""
+class Texture(NamedTuple):
+    """A texture module to set: strength S (0 takes the module out) and whether it has the fine pass."""
+    strength: float
+    fine: bool = False
+
+    def label(self) -> str:
+        return f"texture blend {self.strength:g}" + (" fine" if self.fine else "")
+
+
+def _retune(net: networks.CoherentNet, mask_bias: float, mask_gain: float, texture: Optional[Texture]) -> None:
+    """Shifts and scales the mask's output logit and sets the texture module (None: as it is), on the eager
+    networks."""
     if mask_bias != 0.0 or mask_gain != 1.0:
         with torch.no_grad():
             last = net.mask.body[-1]
             last.weight *= mask_gain
             last.bias.mul_(mask_gain).add_(mask_bias)
-    if texture_blend is not None:
-        net.texture = networks.texture_blend(texture_blend, texture_fine)
+    if texture is not None:
+        net.texture = networks.texture_blend(texture.strength, texture.fine)
 
 
 def _write_texture(net: networks.CoherentNet, bundle_dir: str, meta: dict) -> None:
@@ -134,11 +143,11 @@ def _write_texture(net: networks.CoherentNet, bundle_dir: str, meta: dict) -> No
     meta["modules"]["texture"] = dict(file="texture.pt", **export.SIGNATURES["texture"])
 
 
-def texture_blend_in_place(bundle_dir: str, strength: float, mask_bias: float, argv=None, fine: bool = False) -> None:
+def texture_blend_in_place(bundle_dir: str, texture: Texture, mask_bias: float, argv=None) -> None:
     """Sets a bundle's texture blend and shifts its mask's bias, in place (variants included)."""
     bundle_dir = os.path.normpath(bundle_dir)
     net = export.load_bundle(bundle_dir)
-    _retune(net, mask_bias, 1.0, strength, fine)
+    _retune(net, mask_bias, 1.0, texture)
     meta = export.read_meta(bundle_dir)
     _write_texture(net, bundle_dir, meta)
     if mask_bias != 0.0:   # the mask and its variants are the only other files that change
@@ -184,12 +193,11 @@ def set_dis_tuning(bundle_dir: str, finest_scale: int, refinement_iterations: in
 
 
 def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_pad: bool = False,
-                     mask_bias: float = 0.0, mask_gain: float = 1.0, texture_blend: Optional[float] = None,
-                     texture_fine: bool = False) -> str:
+                     mask_bias: float = 0.0, mask_gain: float = 1.0, texture: Optional[Texture] = None) -> str:
     os.makedirs(dst, exist_ok=True)
     net = export.load_bundle(src)
     mask_changed = mask_bias != 0.0 or mask_gain != 1.0
-    _retune(net, mask_bias, mask_gain, texture_blend, texture_fine)
+    _retune(net, mask_bias, mask_gain, texture)
     modules = {"encoder": net.encoder, "decoder": net.decoder, "flow": net.flow, "warp": networks.Warp(net.warp_mode),
                "mask": net.mask}
     for key, module in modules.items():
@@ -209,8 +217,7 @@ def copy_transformed(src: str, dst: str, freeze: bool, channels_last: bool, cat_
                              ("reflection padding by concatenation", cat_pad),
                              (f"mask output gain {mask_gain:g}", mask_gain != 1.0),
                              (f"mask output bias {mask_bias:+g}", mask_bias != 0.0),
-                             (f"texture blend {texture_blend or 0:g}" + (" fine" if texture_fine else ""),
-                              texture_blend is not None)) if on]
+                             (texture.label() if texture else "", texture is not None)) if on]
     meta = export.read_meta(src)
     _write_texture(net, dst, meta)
     meta["name"] = os.path.basename(os.path.normpath(dst))
@@ -264,16 +271,16 @@ def main(argv=None):
     if args.rescript_warp:
         rescript_warp(args.bundle)
         print(f"re-scripted the warp of {args.bundle}")
-    if args.texture_blend is not None and not args.copy_to:
-        texture_blend_in_place(args.bundle, args.texture_blend, args.mask_bias, argv, args.texture_fine)
-        print(f"{args.bundle}: texture blend {args.texture_blend:g}{' fine' if args.texture_fine else ''}, "
-              f"mask bias shifted by {args.mask_bias:+g}")
+    texture = Texture(args.texture_blend, args.texture_fine) if args.texture_blend is not None else None
+    if texture and not args.copy_to:
+        texture_blend_in_place(args.bundle, texture, args.mask_bias, argv)
+        print(f"{args.bundle}: {texture.label()}, mask bias shifted by {args.mask_bias:+g}")
     if args.add_variant:
         add_variant(args.bundle, args.add_variant)
         print(f"added the {args.add_variant} variant to {args.bundle}")
     if args.copy_to:
         done = copy_transformed(args.bundle, args.copy_to, args.freeze, args.channels_last, args.cat_pad, args.mask_bias,
-                                args.mask_gain, args.texture_blend, args.texture_fine)
+                                args.mask_gain, texture)
         meta = export.read_meta(args.copy_to)
         meta["made_by"]["optimize_command"] = export.command_line("optimize_bundle", argv)
         export.write_meta(args.copy_to, meta)

@@ -251,7 +251,7 @@ def test_texture_blend_leaves_a_pure_frame_or_a_pure_hold_and_strength_zero_unch
 
 
 def _finest_band_variance(x):
-    return (x - networks._binomial3(x)).var()
+    return networks._detail3(x, True).var()
 
 
 def test_the_fine_pass_restores_the_finest_band_that_sub_pixel_resampling_takes():
