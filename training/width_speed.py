@@ -6,7 +6,7 @@ the time, so both are untrained).
     python3 -m training.width_speed --size 640x368 --threads 2
 
 This is the Debian torch (the training side), not the libtorch that cove's Java side loads; the
-ratio between the widths is what carries over (docs/EVAL.md "Network width").
+ratio between the widths is what carries over (docs/EVAL.md "How the shipped bundles are made").
 """
 import argparse
 import time
@@ -19,15 +19,18 @@ from training import networks
 WIDTHS = {"half": (16, 32, 64), "full": (32, 64, 128)}
 
 
-def style_networks() -> Dict[str, torch.jit.ScriptModule]:
-    """Net0 of each width, scripted and frozen as a bundle's modules run."""
-    return {name: torch.jit.freeze(torch.jit.script(
-        networks.inference_form(networks.style_network(networks.build(channels))).eval()))
-        for name, channels in WIDTHS.items()}
+def style_networks() -> Dict[str, torch.nn.Module]:
+    """Net0 of each width (eager, untrained)."""
+    return {name: networks.style_network(networks.build(channels)) for name, channels in WIDTHS.items()}
 
 
-def parameters(name: str) -> int:
-    return sum(p.numel() for p in networks.style_network(networks.build(WIDTHS[name])).parameters())
+def scripted(net: torch.nn.Module) -> torch.jit.ScriptModule:
+    """Net0 scripted and frozen in its inference form, as a bundle's modules run."""
+    return torch.jit.freeze(torch.jit.script(networks.inference_form(net).eval()))
+
+
+def parameters(net: torch.nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())
 
 
 def time_rounds(nets: Dict[str, torch.jit.ScriptModule], x: torch.Tensor, rounds: int, calls: int) -> Dict[str, List[float]]:
@@ -60,10 +63,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     w, h = (int(v) for v in args.size.split("x"))
-    times = time_rounds(style_networks(), torch.rand(1, 3, h, w), args.rounds, args.calls)
+    nets = style_networks()
+    times = time_rounds({name: scripted(net) for name, net in nets.items()}, torch.rand(1, 3, h, w),
+                        args.rounds, args.calls)
     median = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
     print(f"Net0 at {w}x{h}, {args.threads} threads, torch {torch.__version__}, median of {args.rounds} rounds; "
-          f"parameters half {parameters('half')}, full {parameters('full')}")
+          f"parameters half {parameters(nets['half'])}, full {parameters(nets['full'])}")
     print("| width | float32 ms | bfloat16 ms |\n|---|---|---|")
     for name in WIDTHS:
         print(f"| {name} | {median[name + ' float32']:.1f} | {median[name + ' bfloat16']:.1f} |")

@@ -2,7 +2,8 @@ from training import width_speed
 
 
 def test_the_full_width_network_has_about_four_times_the_weights_of_the_half_one():
-    ratio = width_speed.parameters("full") / width_speed.parameters("half")
+    nets = width_speed.style_networks()
+    ratio = width_speed.parameters(nets["full"]) / width_speed.parameters(nets["half"])
     assert 3.5 < ratio < 4.1   # channels doubled: most weights are channels x channels
 
 
