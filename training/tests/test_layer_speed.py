@@ -16,5 +16,10 @@ def test_every_convolution_of_net0_gets_a_rate_and_the_times_add_up():
     assert all(v[2] > 0 and v[1] > 0 for v in convs.values())
     text = layer_speed.table(rows, ref=100.0)
     assert "aten::native_batch_norm" in text or "aten::instance_norm" in text
-    total = float(text.splitlines()[-1].split("|")[4].strip(" *"))
+    *_, all_row, conv_row = text.splitlines()
+    total = float(all_row.split("|")[4].strip(" *"))
     assert abs(total - sum(v[1] for v in rows.values())) < 0.11
+    conv_ms = float(conv_row.split("|")[4].strip(" *"))
+    assert abs(conv_ms - sum(v[1] for v in convs.values())) < 0.11
+    # the same GFLOP in less time: the ceiling is above the whole network's rate
+    assert float(conv_row.split("|")[6]) > float(all_row.split("|")[6])
