@@ -100,7 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
         double directFps = 0;
         List<RgbImage> pipelineFrames = null;
         StringBuilder stageLines = new StringBuilder();
-        try (ModelBundle bundle = ModelBundle.load(spec, dev, prec)) {
+        // loaded off the main thread too: its signature check runs a forward pass (OwnThread says why)
+        try (ModelBundle bundle = OwnThread.call("bench-load", () -> ModelBundle.load(spec, dev, prec))) {
             for (FrameSize size : sizes) {
                 List<RgbImage> clip = SampleClip.generate(size.width(), size.height(), frames, 0);
                 // Speed on a shared machine drifts by up to 2x within minutes: interleave the
@@ -109,17 +110,19 @@ public final class BenchCommand implements Callable<Integer> {
                 List<Timing.Speed> pfs = new ArrayList<>();
                 List<Timing.Speed> cos = new ArrayList<>();
                 List<RgbImage> part = clip.subList(0, Math.max(3, clip.size() / ROUNDS));
-                for (int round = 0; round < ROUNDS; round++) {
-                    refs.add(Timing.reference(dev, prec));
-                    pfs.add(Timing.speed(bundle, Mode.PER_FRAME, part));
-                    cos.add(Timing.speed(bundle, Mode.COHERENT, part));
-                }
+                long[] stateBytes = OwnThread.call("bench-rounds", () -> {
+                    for (int round = 0; round < ROUNDS; round++) {
+                        refs.add(Timing.reference(dev, prec));
+                        pfs.add(Timing.speed(bundle, Mode.PER_FRAME, part));
+                        cos.add(Timing.speed(bundle, Mode.COHERENT, part));
+                    }
+                    return stateBytes(bundle, clip.get(0));
+                });
                 reference = Timing.Reference.mean(refs); // per size; the note below names the last size's
                 Timing.Speed pf = Timing.Speed.mean(pfs);
                 Timing.Speed co = Timing.Speed.mean(cos);
                 double modelGflops = gflopsNet0 * (RgbImage.roundUp(size.width(), 16) * RgbImage.roundUp(size.height(), 16)) / (640.0 * 368)
                         * pf.modelFps();
-                long[] stateBytes = stateBytes(bundle, clip.get(0));
                 md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.1f | **%.0f%%** | **%.0f%%** | %.2f MB / %.2f MB |%n",
                         size, pf.modelFps(), co.modelFps(), co.modelFps() / pf.modelFps(), pf.wallFps(), co.wallFps(),
                         modelGflops, 100 * modelGflops / reference.convGflops(),
@@ -138,7 +141,9 @@ public final class BenchCommand implements Callable<Integer> {
             if (versus != null) {
                 BundleSpec b = Bundles.find(versus);
                 ComputePrecision bPrecision = versusPrecision != null ? versusPrecision : precision.precision;
-                md.append(versusSection(bundle, b, bPrecision.checkedFor(b, dev), pipelineFrames));
+                ComputePrecision checked = bPrecision.checkedFor(b, dev);
+                List<RgbImage> frames = pipelineFrames;
+                md.append(OwnThread.call("bench-versus", () -> versusSection(bundle, b, checked, frames)));
             }
             if (pipeline) {
                 md.append(pipelineSection(bundle, pipelineFrames, directFps));
@@ -199,6 +204,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The thread that times direct stylize after the pipeline run (the profile's direct column). */
+    private static final String DIRECT_THREAD = "bench-direct";
+
     /** Pipeline throughput (exactly-once, steady state) and latency (at-least-once, paced input). */
     private String pipelineSection(ModelBundle bundle, List<RgbImage> clip, double directFps) throws Exception {
         CpuProfile cpu = profile != null ? CpuProfile.start(profile, CpuProfile.INTERVAL) : null;
@@ -206,7 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
         double pipelineFps = run.fps();
         // direct again right after the pipeline: on a shared machine speed drifts within a run
         Instant directFrom = Instant.now();
-        double directAfter = Timing.speed(bundle, Mode.COHERENT, clip).wallFps();
+        double directAfter = OwnThread.call(DIRECT_THREAD, () -> Timing.speed(bundle, Mode.COHERENT, clip).wallFps());
         String breakdown = cpu == null ? "" : profileSection(cpu, run, directFrom, Instant.now(),
                 clip.size() + Timing.WARM_UP_FRAMES);
         double direct = (directFps + directAfter) / 2;
@@ -235,7 +243,7 @@ public final class BenchCommand implements Callable<Integer> {
                                          int directFrames) throws java.io.IOException {
         Path jfr = cpu.stop();
         CpuProfile.Breakdown pipeline = cpu.breakdown(run.first(), run.last(), run.frames() - 1, "stylize");
-        CpuProfile.Breakdown direct = cpu.breakdown(directFrom, directTo, directFrames, "main");
+        CpuProfile.Breakdown direct = cpu.breakdown(directFrom, directTo, directFrames, DIRECT_THREAD);
         return String.format(Locale.ROOT, "%nCPU per frame by kind of work (async-profiler, a sample about every %d ms of "
                 + "the process's CPU time on whichever thread spent it; %s): the exactly-once run above between its first "
                 + "and last timed outputs (%d frames), and direct stylize right after it (%d frames with its warm-up):%n%n%s",

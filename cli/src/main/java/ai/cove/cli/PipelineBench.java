@@ -42,9 +42,9 @@ final class PipelineBench {
     /**
      * Every job the bench times (throughput and latency) first runs a warm-up video of this many
      * frames per video: when a job starts, its Java code (Kafka clients, Flink runtime, serializers,
-     * the in-process broker) is not yet JIT-compiled, and the compiler threads preempt one of
-     * libtorch's two OpenMP threads, which stalls the other at the parallel region's end. After 15
-     * frames they still took 19-22 ms of CPU per frame in the timed window, after 60 frames 14
+     * the in-process broker) is not yet JIT-compiled, and the compiler threads take CPU from
+     * libtorch's threads. After 15 frames they still took 19-22 ms of CPU per frame in the timed
+     * window, after 60 frames 14
      * (bench --profile; docs/BENCHMARKS.md). Direct stylize's Java path is compiled by then (the
      * earlier rounds run it). A long-running job pays this once.
      */
@@ -165,7 +165,7 @@ final class PipelineBench {
         for (int v = 0; v < videos; v++) {
             ids.add("bench-" + v);
         }
-        double[] step = stepPasses(bundle, clip, batches, videos);
+        double[] step = OwnThread.call("bench-step", () -> stepPasses(bundle, clip, batches, videos));
         StringBuilder rows = new StringBuilder();
         double first = Double.NaN;
         for (int k = 0; k < batches.size(); k++) {
