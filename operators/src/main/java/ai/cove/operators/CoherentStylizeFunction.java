@@ -29,6 +29,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple4;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
@@ -39,6 +40,7 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.StreamingRuntimeContext;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,6 +162,7 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         idleTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-timer", Long.class));
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         device = Devices.forWorker(subtask);
+        shareCoresOverSlots();
         bundles = new HashMap<>();
         stylizers = new HashMap<>();
         var g = getRuntimeContext().getMetricGroup();
@@ -187,6 +190,21 @@ public class CoherentStylizeFunction extends KeyedProcessFunction<String, FrameE
         preload.forEach(this::stylizer);
         LOG.info("subtask {} stylizes on {} in {} with {} libtorch intra-op thread(s)", subtask, device,
                 bundles.get(defaultStyle).precision().label(), JniUtils.getNumThreads());
+    }
+
+    /**
+     * libtorch's intra-op threads for this TaskManager's stylizing subtasks: its cores over its
+     * slots (IntraOpThreads), unless the user set them. Before this thread's first parallel op,
+     * which sizes the OpenMP pool it keeps.
+     */
+    private void shareCoresOverSlots() {
+        if (!(getRuntimeContext() instanceof StreamingRuntimeContext ctx)) {
+            return;
+        }
+        int slots = ctx.getTaskManagerRuntimeInfo().getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS);
+        IntraOpThreads.perSlot(Runtime.getRuntime().availableProcessors(), slots,
+                System.getProperty(IntraOpThreads.DJL_PROPERTY), System.getenv(IntraOpThreads.OMP_VARIABLE))
+                .ifPresent(JniUtils::setNumThreads);
     }
 
     private Stylizer stylizer(String style) {
