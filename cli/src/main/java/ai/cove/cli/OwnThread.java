@@ -5,13 +5,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
- * Runs libtorch work on a thread of its own that ends with the work. libgomp keeps an OpenMP thread
- * pool for every thread that has run a parallel region, until that thread ends. Once the pools'
- * threads outnumber the cores, libgomp makes every worker sleep right after each region instead of
- * spinning ("throttled" spinning), and each next region waits for a futex wake: ~0.1 ms per
- * parallel op on 2 cores, hundreds of ops per frame. A bench that timed direct stylize on its main
- * thread would leave that pool alive and so slow the job it measures next, whose stylizing thread
- * is the only pool in a TaskManager.
+ * Runs libtorch work on a thread of its own that ends with the work, and with it the OpenMP pool
+ * libgomp keeps for that thread. A pool left alive beside the job's stylizing thread would make
+ * libgomp throttle both (docs/BENCHMARKS.md "One OpenMP pool per stylizing thread"), so the bench
+ * would time a job slower than a TaskManager runs it.
  */
 final class OwnThread {
     private OwnThread() {
