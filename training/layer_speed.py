@@ -58,6 +58,12 @@ NESTED = {"aten::convolution", "aten::_convolution", "aten::mkldnn_convolution",
           "aten::zeros", "aten::fill_", "aten::zero_"}
 
 
+def _rate_cells(gflop: float, ms: float, ref: float) -> str:
+    """The GFLOP/s and vs-reference cells of a row that did gflop GFLOP in ms milliseconds."""
+    rate = gflop / ms * 1e3
+    return f"{rate:.0f} | {100 * rate / ref:.0f}% |"
+
+
 def table(rows, ref: float) -> str:
     total = sum(r[1] for r in rows.values())
     out = ["| operator | input shapes | calls per frame | ms per frame | share | GFLOP/s | vs reference conv |",
@@ -65,16 +71,15 @@ def table(rows, ref: float) -> str:
     for (op, shapes), (calls, ms, gflop) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
         if ms < 0.05 * total / 100:
             continue
-        rate = gflop / ms * 1e3 if gflop > 0 else float("nan")
         out.append(f"| {op} | {shapes} | {calls:g} | {ms:.1f} | {100 * ms / total:.1f}% | "
-                   + (f"{rate:.0f} | {100 * rate / ref:.0f}% |" if gflop > 0 else "- | - |"))
+                   + (_rate_cells(gflop, ms, ref) if gflop > 0 else "- | - |"))
     flops = sum(r[2] for r in rows.values())
-    out.append(f"| **all** | | | **{total:.1f}** | | {flops / total * 1e3:.0f} | {100 * flops / total * 1e3 / ref:.0f}% |")
+    out.append(f"| **all** | | | **{total:.1f}** | | " + _rate_cells(flops, total, ref))
     conv_ms = sum(ms for (op, _), (_, ms, _) in rows.items() if op in CONV)
     conv_flops = sum(gflop for (op, _), (_, _, gflop) in rows.items() if op in CONV)
     # the ceiling for this network: its rate if every pass outside the convolutions took no time
     out.append(f"| **convolutions alone** | | | **{conv_ms:.1f}** | {100 * conv_ms / total:.1f}% | "
-               f"{conv_flops / conv_ms * 1e3:.0f} | {100 * conv_flops / conv_ms * 1e3 / ref:.0f}% |")
+               + _rate_cells(conv_flops, conv_ms, ref))
     return "\n".join(out)
 
 
